@@ -1,0 +1,37 @@
+# Everything runs from the venv at .venv; the first `make run` or `make test`
+# creates it on a fresh machine (Python >= 3.11 and internet access to PyPI).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := out/demo
+
+.PHONY: run test setup lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is needed; run: make PYTHON=python3.11 ...")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+# Until the web UI lands: init a spec for the penguins example, run it and
+# export the project as a zip.
+run: setup
+	mkdir -p $(DEMO)
+	$(BIN)/playground init examples/data/penguins.csv --target species -o $(DEMO)/spec.yaml
+	$(BIN)/playground run $(DEMO)/spec.yaml
+	$(BIN)/playground export $(DEMO)/spec.yaml -o $(DEMO)/penguins.zip
+	@echo "The exported project is $(DEMO)/penguins.zip (spec: $(DEMO)/spec.yaml)"
+
+test: setup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/black --check runtime generator playground_ui tests
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

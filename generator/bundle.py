@@ -1,0 +1,205 @@
+"""The exported project: every file rendered from the spec and the run it gave.
+
+`render_bundle` returns {relative path: text or bytes}; `write_bundle` puts
+that in a directory, or in a zip when the target ends in `.zip`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+import nbformat
+
+from generator.notebook import percent_to_notebook
+from generator.render import (
+    VERSION,
+    environment,
+    format_code,
+    merge_imports,
+    model_code,
+    render_preprocessing,
+    render_train,
+    rendered_steps,
+    training_context,
+)
+from runtime.executor import Runner, RunResult
+from runtime.models import MODELS_BY_NAME
+from runtime.schema import input_schema
+from runtime.spec import dump_spec
+
+TASK_TITLES = {
+    "binary": "binary classification",
+    "multiclass": "multiclass classification",
+    "regression": "regression",
+    "clustering": "clustering",
+}
+STAGE_LABELS = {
+    "clean": "cleaning, before the split",
+    "derive": "column derivation, inside the model",
+    "learn": "fitted on the training split, inside the model",
+}
+# Distributions the exported code needs, by what the bundle does.
+BASE_REQUIREMENTS = ["pandas", "numpy", "scipy", "scikit-learn", "joblib", "pyarrow"]
+SERVING_REQUIREMENTS = ["fastapi", "pydantic", "uvicorn"]
+NOTEBOOK_REQUIREMENTS = ["matplotlib", "ipykernel", "papermill"]
+TEST_REQUIREMENTS = ["pytest", "httpx2"]
+
+
+def installed_version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def requirements(uses_xgboost: bool, data_format: str) -> dict[str, str]:
+    names = list(BASE_REQUIREMENTS)
+    if uses_xgboost:
+        # xgboost-cpu is the same library without the CUDA wheel.
+        names.append("xgboost-cpu" if installed_version("xgboost-cpu") else "xgboost")
+    if data_format == "excel":
+        names.append("openpyxl")
+    names += SERVING_REQUIREMENTS + NOTEBOOK_REQUIREMENTS + TEST_REQUIREMENTS
+    return {name: version for name in names if (version := installed_version(name))}
+
+
+def slug(text: str) -> str:
+    """A lowercase name safe for images and folders."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "model"
+
+
+def _common_context(spec, result: RunResult, data_filename: str, sha256: str) -> dict:
+    decl = MODELS_BY_NAME[spec.model.type]
+    steps = [{"title": s.title, "stage_label": STAGE_LABELS[s.stage]} for s in rendered_steps(spec)]
+    context = training_context(spec)
+    context.update(
+        data_filename=data_filename,
+        sha256=sha256,
+        task_title=TASK_TITLES[spec.task],
+        model_title=decl.title,
+        model_explanation=decl.explanation,
+        model_code=model_code(spec),
+        steps=steps,
+        uses_xgboost=decl.module == "xgboost",
+        image_name=slug(spec.name),
+        python_version=f"{sys.version_info.major}.{sys.version_info.minor}",
+    )
+    return context
+
+
+def render_notebook(context: dict) -> str:
+    env = environment()
+    spec = context["spec"]
+    imports = context["training_imports"] + [
+        "import json",
+        "from pathlib import Path",
+        "import joblib",
+    ]
+    if spec.is_classification or any(v.view != "summary" for v in spec.explore):
+        imports.append("import matplotlib.pyplot as plt")
+    if spec.is_classification:
+        imports += ["import numpy as np", "from sklearn.metrics import ConfusionMatrixDisplay"]
+    source = env.get_template("notebook.py.j2").render(
+        context,
+        imports=merge_imports(imports),
+        training=env.get_template("_training.py.j2").make_module(context),
+        explore=env.get_template("_explore.py.j2").make_module(context),
+    )
+    return nbformat.writes(percent_to_notebook(source))
+
+
+def render_bundle(runner: Runner, result: RunResult) -> dict[str, str | bytes]:
+    """Every file of the exported project."""
+    spec = result.spec
+    data_filename = Path(spec.dataset.path).name
+    sha256 = runner.data_sha256()
+    train_rows = runner.split_frames()["train"]
+    schema = input_schema(spec, train_rows)
+    context = _common_context(spec, result, data_filename, sha256)
+    report = result.report
+    libraries = requirements(context["uses_xgboost"], spec.dataset.format)
+
+    exported_spec = spec.model_copy(deep=True)
+    exported_spec.dataset.path = f"data/{data_filename}"
+    exported_spec.dataset.sha256 = sha256
+    manifest = {
+        "generated_by": f"AI-Playground {VERSION}",
+        "name": spec.name,
+        "task": spec.task,
+        "target": spec.target,
+        "classes": spec.classes,
+        "seed": spec.seed,
+        "n_jobs": spec.n_jobs,
+        "data": {"file": data_filename, "sha256": sha256, "format": spec.dataset.format},
+        "libraries": libraries,
+        "python": sys.version.split()[0],
+        "input_schema": schema,
+        **report,
+    }
+    env = environment()
+
+    def text(template: str, **extra) -> str:
+        return env.get_template(template).render(context, **extra)
+
+    numeric_columns = [c["name"] for c in schema if c["type"] == "numeric"]
+    files: dict[str, str | bytes] = {
+        "README.md": text(
+            "README.md.j2",
+            rows=sum(report["rows"].values()),
+            metrics=report["metrics"],
+            split_names=list(report["metrics"]),
+            metric_names=sorted({m for split in report["metrics"].values() for m in split}),
+        ),
+        "spec.yaml": dump_spec(exported_spec),
+        "manifest.json": json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+        "requirements.txt": "".join(f"{n}=={v}\n" for n, v in libraries.items()),
+        "preprocessing.py": render_preprocessing(spec),
+        "train.py": render_train(spec, data_filename),
+        "predict.py": format_code(text("predict.py.j2")),
+        "notebook.ipynb": render_notebook(context),
+        "app/__init__.py": text("app/__init__.py.j2"),
+        "app/main.py": format_code(text("app/main.py.j2", schema=schema)),
+        "tests/test_bundle.py": format_code(
+            text(
+                "tests/test_bundle.py.j2",
+                schema_numeric=numeric_columns[0] if numeric_columns else None,
+            )
+        ),
+        "pytest.ini": text("pytest.ini.j2"),
+        "Dockerfile": text("Dockerfile.j2"),
+        ".dockerignore": ".venv\n__pycache__\n*.pyc\n",
+        f"data/{data_filename}": runner.data_path.read_bytes(),
+    }
+    return files
+
+
+def write_bundle(files: dict[str, str | bytes], out: str | Path) -> Path:
+    """Write the files to a directory, or to a zip file when `out` ends in .zip."""
+    out = Path(out)
+    if out.suffix.lower() == ".zip":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        folder = slug(out.stem)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, content in sorted(files.items()):
+                archive.writestr(f"{folder}/{name}", content)
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return out
+
+
+def export(runner: Runner, out: str | Path, result: RunResult | None = None) -> Path:
+    """Run the spec (unless a result is given) and write its project."""
+    result = result or runner.run()
+    return write_bundle(render_bundle(runner, result), out)

@@ -1,0 +1,242 @@
+"""Render a spec into Python source: the code the runtime runs and exports.
+
+Templates live in `templates/`; each step's code is its snippet there. User
+values enter the code only through the `py` filter (generator.literals).
+"""
+
+from __future__ import annotations
+
+import functools
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+import black
+import jinja2
+
+import templates
+from generator.literals import py_literal
+from runtime.models import MODELS_BY_NAME
+from runtime.spec import DatasetSpec, Spec, StepSpec
+from runtime.steps import STEPS_BY_NAME
+
+VERSION = "0.1.0"
+TEMPLATES_DIR = Path(templates.__file__).resolve().parent
+
+# Black's default line length: what a reader of the export expects.
+BLACK_MODE = black.Mode(line_length=88)
+
+READ_FUNCTIONS = {
+    "csv": "pd.read_csv",
+    "tsv": "pd.read_csv",
+    "parquet": "pd.read_parquet",
+    "excel": "pd.read_excel",
+    "json": "pd.read_json",
+}
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["py"] = py_literal
+    # Shell commands shown in the exported README quote user file names.
+    env.filters["sh"] = shlex.quote
+    return env
+
+
+def format_code(source: str) -> str:
+    """Black-format generated Python source."""
+    return black.format_str(source, mode=BLACK_MODE)
+
+
+def merge_imports(lines: list[str]) -> str:
+    """Deduplicate and group import lines the way isort would."""
+    plain: set[str] = set()
+    from_imports: dict[str, set[str]] = {}
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("from "):
+            module, names = line[5:].split(" import ")
+            from_imports.setdefault(module, set()).update(n.strip() for n in names.split(","))
+        else:
+            plain.add(line)
+    stdlib = {"argparse", "json", "os", "sys", "pathlib", "math", "typing", "contextlib"}
+
+    def group(module: str) -> int:
+        top = module.split(".")[0]
+        if top in stdlib:
+            return 0
+        if top in {"preprocessing"}:
+            return 2
+        return 1
+
+    out: list[list[str]] = [[], [], []]
+    modules = {line.split()[1]: line for line in plain}
+    for module in sorted(set(modules) | set(from_imports), key=lambda m: (m.lower(), m)):
+        if module in modules:
+            out[group(module)].append(modules[module])
+        if module in from_imports:
+            names = ", ".join(sorted(from_imports[module], key=_import_order))
+            out[group(module)].append(f"from {module} import {names}")
+    return "\n\n".join("\n".join(block) for block in out if block)
+
+
+def _import_order(name: str) -> tuple[int, str, str]:
+    """isort's order-by-type: CONSTANTS, then Classes, then functions."""
+    kind = 0 if name.isupper() else 1 if name[0].isupper() else 2
+    return (kind, name.lower(), name)
+
+
+@dataclass(frozen=True)
+class RenderedStep:
+    """One step of the spec, rendered from its snippet."""
+
+    index: int
+    type: str
+    title: str
+    stage: str
+    code: str
+    imports: tuple[str, ...]
+
+    @property
+    def function(self) -> str:
+        # An identifier built from our own names only, never from user text.
+        return f"{self.type}_step{self.index}"
+
+    @property
+    def pipeline_name(self) -> str:
+        return f"step{self.index}_{self.type}"
+
+
+def render_step(index: int, step: StepSpec) -> RenderedStep:
+    decl = STEPS_BY_NAME[step.type]
+    snippet = environment().get_template(decl.snippet).module
+    code = str(snippet.code(step.params)).strip()
+    imports = tuple(line for line in str(snippet.imports(step.params)).splitlines() if line.strip())
+    return RenderedStep(index, step.type, decl.title, decl.stage, code, imports)
+
+
+def read_call(dataset: DatasetSpec) -> str:
+    """The statement that reads the data file, with the spec's read options."""
+    options = dict(dataset.read_options)
+    if dataset.format == "tsv":
+        options.setdefault("sep", "\t")
+    # Option names come from a fixed list validated in the spec, so they are
+    # safe as keywords; values are literals.
+    args = "".join(f", {name}={py_literal(value)}" for name, value in options.items())
+    return f"return {READ_FUNCTIONS[dataset.format]}(path{args})"
+
+
+def render_reader(dataset: DatasetSpec) -> str:
+    """A module holding just read_data, for reading before a spec exists."""
+    body = read_call(dataset)
+    return f"import pandas as pd\n\n\ndef read_data(path):\n    {body}\n"
+
+
+def model_code(spec: Spec) -> str:
+    decl = MODELS_BY_NAME[spec.model.type]
+    args = [f"{name}={py_literal(value)}" for name, value in spec.model.params.items()]
+    args += [f"{name}={py_literal(value)}" for name, value in decl.fixed]
+    if decl.seed_arg:
+        args.append(f"{decl.seed_arg}=SEED")
+    if decl.n_jobs_arg:
+        args.append(f"{decl.n_jobs_arg}=N_JOBS")
+    return f"{decl.cls}({', '.join(args)})"
+
+
+def rendered_steps(spec: Spec, only: list[int] | None = None) -> list[RenderedStep]:
+    return [render_step(i, step) for i, step in spec.active_steps() if only is None or i in only]
+
+
+def render_preprocessing(spec: Spec, only: list[int] | None = None, formatted: bool = True) -> str:
+    """preprocessing.py; with `only`, a module holding just those steps (for previews)."""
+    steps = rendered_steps(spec, only)
+    imports = ["import pandas as pd", "from sklearn.pipeline import Pipeline"]
+    pipeline_steps = [s for s in steps if s.stage != "clean"]
+    # Derivations are wrapped in FunctionTransformer, and so is the identity
+    # step of an empty preprocessing pipeline.
+    if not pipeline_steps or any(s.stage == "derive" for s in pipeline_steps):
+        imports.append("from sklearn.preprocessing import FunctionTransformer")
+    for step in steps:
+        imports.extend(step.imports)
+    source = (
+        environment()
+        .get_template("preprocessing.py.j2")
+        .render(
+            spec=spec,
+            version=VERSION,
+            imports=merge_imports(imports),
+            read_call=read_call(spec.dataset),
+            clean_steps=[s for s in steps if s.stage == "clean"],
+            derive_steps=[s for s in steps if s.stage == "derive"],
+            pipeline_steps=pipeline_steps,
+        )
+    )
+    return format_code(source) if formatted else source
+
+
+def training_context(spec: Spec) -> dict:
+    """What the training macros (shared by train.py and the notebook) need."""
+    decl = MODELS_BY_NAME[spec.model.type]
+    imports = [
+        "import pandas as pd",
+        "from sklearn.model_selection import train_test_split",
+        "from sklearn.pipeline import Pipeline",
+        decl.import_line,
+        "from preprocessing import FEATURES, TARGET, build_preprocessing, clean, read_data",
+    ]
+    if spec.is_classification:
+        imports.append("from preprocessing import CLASSES")
+        imports.append(
+            "from sklearn.metrics import accuracy_score, balanced_accuracy_score, "
+            "confusion_matrix, f1_score, log_loss, precision_score, recall_score, roc_auc_score"
+        )
+        detail_name = "confusion_matrix"
+    elif spec.task == "regression":
+        imports.append(
+            "from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error"
+        )
+        detail_name = None
+    else:
+        imports.append("import numpy as np")
+        imports.append("from sklearn.metrics import silhouette_score")
+        detail_name = "cluster_sizes"
+    split_names = (
+        ["train", "validation", "test"] if spec.split.validation > 0 else ["train", "test"]
+    )
+    return {
+        "spec": spec,
+        "version": VERSION,
+        "model_code": model_code(spec),
+        "detail_name": detail_name,
+        "split_names": split_names,
+        "training_imports": imports,
+    }
+
+
+def render_train(spec: Spec, data_filename: str, formatted: bool = True) -> str:
+    env = environment()
+    context = training_context(spec)
+    imports = context["training_imports"] + [
+        "import argparse",
+        "import json",
+        "from pathlib import Path",
+        "import joblib",
+    ]
+    training = env.get_template("_training.py.j2").make_module(context)
+    source = env.get_template("train.py.j2").render(
+        context,
+        training=training,
+        imports=merge_imports(imports),
+        data_filename=data_filename,
+    )
+    return format_code(source) if formatted else source

@@ -1,0 +1,167 @@
+"""The `playground` command: init, validate, catalog, run, export.
+
+Every failure a person can cause (a bad file, a wrong column, an invalid
+spec) ends with one clear line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import warnings
+from pathlib import Path
+
+from runtime.dataset import DataError
+from runtime.executor import RunError
+from runtime.spec import SpecError, load_spec, save_spec
+
+USER_ERRORS = (SpecError, DataError, RunError)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from runtime.defaults import default_spec
+
+    if args.target is None and not args.cluster:
+        raise SpecError("name the target column with --target COLUMN, or pass --cluster")
+    if args.target is not None and args.cluster:
+        raise SpecError("--target and --cluster exclude each other: clustering has no target")
+    out = Path(args.output or Path(args.data).with_suffix(".spec.yaml").name)
+    spec = default_spec(args.data, args.target, out.parent, name=args.name, seed=args.seed)
+    save_spec(spec, out)
+    steps = ", ".join(s.type for s in spec.steps) or "none"
+    print(f"Wrote {out}: task {spec.task}, model {spec.model.type}, steps: {steps}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from runtime.executor import Runner
+
+    spec = load_spec(args.spec)
+    Runner(spec, Path(args.spec).parent).data_sha256()
+    print(f"{args.spec}: valid ({spec.task}, {len(spec.steps)} steps, model {spec.model.type})")
+    return 0
+
+
+def _cmd_catalog(args: argparse.Namespace) -> int:
+    from runtime.models import MODEL_TYPES
+    from runtime.steps import STEP_TYPES
+
+    catalog = {
+        "steps": [s.describe() for s in STEP_TYPES],
+        "models": [m.describe() for m in MODEL_TYPES],
+    }
+    if args.json:
+        print(json.dumps(catalog, indent=2))
+        return 0
+    print("Steps")
+    for step in catalog["steps"]:
+        print(f"\n  {step['name']}  ({step['stage']})  {step['title']}\n    {step['help']}")
+        _print_params(step["params"])
+    print("\nModels")
+    for model in catalog["models"]:
+        tasks = ", ".join(model["tasks"])
+        print(f"\n  {model['name']}  [{tasks}]  {model['estimator']}\n    {model['explanation']}")
+        _print_params(model["params"])
+    return 0
+
+
+def _print_params(params: list[dict]) -> None:
+    for p in params:
+        bounds = ""
+        if "choices" in p:
+            bounds = " one of " + ", ".join(map(repr, p["choices"]))
+        elif "minimum" in p or "maximum" in p:
+            bounds = f" in [{p.get('minimum', '-inf')}, {p.get('maximum', 'inf')}]"
+        print(f"      {p['name']}: {p['kind']}{bounds}, default {p['default']!r}. {p['help']}")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from runtime.executor import Runner
+
+    spec = load_spec(args.spec)
+    result = Runner(spec, Path(args.spec).parent).run()
+    if args.json:
+        out = dict(result.report, task=spec.task, model=spec.model.type, seconds=result.seconds)
+        print(json.dumps(out, indent=2))
+        return 0
+    metrics = result.metrics
+    splits = list(metrics)
+    names = sorted({n for split in metrics.values() for n in split})
+    print(f"{spec.name}: {spec.task}, model {spec.model.type}, {result.seconds:.1f} s")
+    print(f"{'metric':<20}" + "".join(f"{s:>14}" for s in splits))
+    for name in names:
+        cells = [metrics[s].get(name, math.nan) for s in splits]
+        print(f"{name:<20}" + "".join(f"{v:>14.6f}" for v in cells))
+    rows = ", ".join(f"{k} {v}" for k, v in result.report["rows"].items())
+    print(f"rows: {rows}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from generator.bundle import export
+    from runtime.executor import Runner
+
+    spec = load_spec(args.spec)
+    out = export(Runner(spec, Path(args.spec).parent), args.output)
+    print(f"Exported to {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="playground",
+        description="AI-Playground: build a model from a spec and export its code.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    init = sub.add_parser("init", help="write a default spec for a data file")
+    init.add_argument("data", help="CSV, TSV, Parquet, Excel or JSON file")
+    init.add_argument("--target", help="the column to predict")
+    init.add_argument("--cluster", action="store_true", help="no target: group rows into clusters")
+    init.add_argument("-o", "--output", help="where to write the spec (default: DATA.spec.yaml)")
+    init.add_argument("--name", help="project name (default: the data file's name)")
+    init.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    init.set_defaults(func=_cmd_init)
+
+    validate = sub.add_parser("validate", help="check a spec and its data file")
+    validate.add_argument("spec")
+    validate.set_defaults(func=_cmd_validate)
+
+    catalog = sub.add_parser("catalog", help="list every step and model with its parameters")
+    catalog.add_argument("--json", action="store_true", help="machine-readable output")
+    catalog.set_defaults(func=_cmd_catalog)
+
+    run = sub.add_parser("run", help="train and print the metrics of every split")
+    run.add_argument("spec")
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.set_defaults(func=_cmd_run)
+
+    export = sub.add_parser("export", help="write the project's code (a folder, or a .zip)")
+    export.add_argument("spec")
+    export.add_argument(
+        "-o", "--output", required=True, help="a directory, or a path ending in .zip"
+    )
+    export.set_defaults(func=_cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            # Library warnings (convergence and the like) would drown the
+            # output a person reads; the metrics speak for the model.
+            warnings.simplefilter("ignore")
+            return args.func(args)
+    except USER_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""A sensible first spec for data the playground has never seen.
+
+Types and task are inferred from the data; steps are chosen to fit the
+columns (dates split into parts, gaps imputed, categories one-hot encoded,
+numbers scaled where the model needs it); the model is a strong default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from runtime.dataset import (
+    DataError,
+    class_labels,
+    detect_format,
+    infer_column_type,
+    infer_task,
+    sha256_of,
+)
+from runtime.executor import read_with
+from runtime.spec import SPEC_VERSION, DatasetSpec, Spec, parse_spec
+
+DEFAULT_MODELS = {
+    "binary": "random_forest_classifier",
+    "multiclass": "random_forest_classifier",
+    "regression": "random_forest_regressor",
+    "clustering": "kmeans",
+}
+# One-hot encoding keeps at most this many categories per column.
+MAX_ONE_HOT_CATEGORIES = 20
+
+
+def read_for_inference(path: Path, fmt: str, options: dict[str, Any]) -> pd.DataFrame:
+    """Read the file through the same generated read_data the export will use."""
+    try:
+        df = read_with(DatasetSpec(path=path.name, format=fmt, read_options=options), path)
+    except Exception as exc:  # noqa: BLE001 - any reader error becomes a clear message
+        raise DataError(f"could not read {path.name} as {fmt}: {exc}") from None
+    if df.empty or len(df.columns) == 0:
+        raise DataError(f"{path.name}: no rows of data were found")
+    blank = [c for c in df.columns if str(c).strip() == "" or str(c).startswith("Unnamed: ")]
+    if blank:
+        raise DataError(
+            f"{path.name}: {len(blank)} column(s) have no header (e.g. {blank[0]!r}); "
+            "give every column a name in the first row"
+        )
+    return df
+
+
+def default_spec(
+    data_path: str | Path,
+    target: str | None,
+    spec_dir: str | Path,
+    name: str | None = None,
+    seed: int = 42,
+) -> Spec:
+    """Build and validate a default spec; `target=None` means clustering."""
+    data_path = Path(data_path)
+    if not data_path.is_file():
+        raise DataError(f"data file not found: {data_path}")
+    fmt, options = detect_format(data_path)
+    df = read_for_inference(data_path, fmt, options)
+    df.columns = [str(c) for c in df.columns]
+    if target is not None and target not in df.columns:
+        raise DataError(
+            f"target {target!r} is not a column of {data_path.name}; its columns are: "
+            + ", ".join(map(repr, df.columns[:30]))
+        )
+
+    types = {col: infer_column_type(df[col]) for col in df.columns}
+    if target is not None:
+        task = infer_task(df[target])
+        if task != "regression":
+            types[target] = "categorical" if types[target] != "boolean" else "boolean"
+    else:
+        task = "clustering"
+
+    columns = []
+    for col in df.columns:
+        if col == target:
+            role = "target"
+        elif types[col] in ("id", "text"):
+            role = "ignore"  # identifiers and free text carry no general signal
+        else:
+            role = "feature"
+        columns.append({"name": col, "type": types[col], "role": role})
+
+    features = [c["name"] for c in columns if c["role"] == "feature"]
+    if not features:
+        raise DataError(f"{data_path.name}: no column can serve as a feature")
+    steps = _default_steps(df, target, features, types, task)
+    spec_dir = Path(spec_dir)
+    spec = {
+        "spec_version": SPEC_VERSION,
+        "name": name or data_path.stem,
+        "task": task,
+        "seed": seed,
+        "n_jobs": 1,
+        "dataset": {
+            "path": Path(os.path.relpath(data_path.resolve(), spec_dir.resolve())).as_posix(),
+            "format": fmt,
+            "read_options": options,
+            "sha256": sha256_of(data_path),
+        },
+        "columns": columns,
+        "classes": class_labels(df[target]) if task in ("binary", "multiclass") else None,
+        "explore": _default_views(target, features, types),
+        "steps": steps,
+        "split": {
+            "train": 0.6,
+            "validation": 0.2,
+            "test": 0.2,
+            "stratify": task in ("binary", "multiclass"),
+        },
+        "model": {"type": DEFAULT_MODELS[task], "params": {}},
+    }
+    return parse_spec(spec)
+
+
+def _default_steps(
+    df: pd.DataFrame, target: str | None, features: list[str], types: dict, task: str
+) -> list[dict]:
+    steps: list[dict] = []
+    if df.duplicated().any():
+        steps.append({"type": "drop_duplicates"})
+    if target is not None and df[target].isna().any():
+        steps.append({"type": "drop_missing_target"})
+
+    numeric = [c for c in features if types[c] == "numeric"]
+    categorical = [c for c in features if types[c] in ("categorical", "boolean")]
+    for col in [c for c in features if types[c] == "datetime"]:
+        parts = ["year", "month", "day", "weekday"]
+        if _has_time_of_day(df[col]):
+            parts.append("hour")
+        steps.append({"type": "date_parts", "params": {"column": col, "parts": parts}})
+        numeric += [f"{col}_{part}" for part in parts]
+
+    # Date parts of a missing date are missing too, so dates call for imputation.
+    has_dates = any(types[c] == "datetime" for c in features)
+    if numeric and (has_dates or any(df[c].isna().any() for c in numeric if c in df.columns)):
+        steps.append({"type": "impute_numeric", "params": {"columns": numeric}})
+    missing_categorical = [c for c in categorical if df[c].isna().any()]
+    if missing_categorical:
+        steps.append({"type": "impute_categorical", "params": {"columns": missing_categorical}})
+    if categorical:
+        steps.append(
+            {
+                "type": "one_hot",
+                "params": {"columns": categorical, "max_categories": MAX_ONE_HOT_CATEGORIES},
+            }
+        )
+    if task == "clustering" and numeric:
+        # Distances need comparable scales; tree models do not, so only here.
+        steps.append({"type": "scale", "params": {"columns": numeric}})
+    return steps
+
+
+def _has_time_of_day(series: pd.Series) -> bool:
+    parsed = pd.to_datetime(series.dropna().astype(str).head(500), errors="coerce", format="mixed")
+    return bool((parsed.dt.hour != 0).any() or (parsed.dt.minute != 0).any())
+
+
+def _default_views(target: str | None, features: list[str], types: dict) -> list[dict]:
+    views: list[dict] = [{"view": "summary"}, {"view": "missing"}]
+    if target is not None:
+        views.append({"view": "target_balance", "columns": [target]})
+    numeric = [c for c in features if types[c] == "numeric"]
+    if len(numeric) >= 2:
+        views.append({"view": "correlation", "columns": numeric[:20]})
+    return views

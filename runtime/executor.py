@@ -1,0 +1,369 @@
+"""Run a spec by running the code the generator renders for it.
+
+Nothing here implements a step: previews execute the step's rendered snippet
+(a module holding just that step), training executes the rendered
+preprocessing.py and train.py. This module only instruments them: it checks
+column references, caches results by spec prefix, times and reports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import threading
+import time
+import types
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from runtime.dataset import DataError, sha256_of
+from runtime.spec import Spec, spec_to_dict
+from runtime.steps import STEPS_BY_NAME
+
+
+class RunError(RuntimeError):
+    """A spec that could not run, with a message a person can act on."""
+
+
+def _renderer():
+    # The runtime calls the generator only to render the code it runs.
+    from generator import render
+
+    return render
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def read_with(dataset, path: str | Path) -> pd.DataFrame:
+    """Read a data file through the generated read_data for these options."""
+    module, _ = load_modules(_renderer().render_reader(dataset))
+    return module.read_data(str(path))
+
+
+def load_modules(preprocessing_source: str, train_source: str | None = None):
+    """Execute rendered sources as the modules `preprocessing` and `train`.
+
+    train.py does `from preprocessing import ...`; while it executes, the
+    freshly built preprocessing module stands in sys.modules under a lock, so
+    runs of different specs never see each other's code.
+    """
+    prep = types.ModuleType("preprocessing")
+    # Running the rendered code is the point: it is the code we export.
+    exec(compile(preprocessing_source, "preprocessing.py", "exec"), prep.__dict__)  # noqa: S102
+    if train_source is None:
+        return prep, None
+    train = types.ModuleType("train")
+    train.__file__ = "train.py"  # train.py derives its default data path from it
+    with _IMPORT_LOCK:
+        saved = sys.modules.get("preprocessing")
+        sys.modules["preprocessing"] = prep
+        try:
+            exec(compile(train_source, "train.py", "exec"), train.__dict__)  # noqa: S102
+        finally:
+            if saved is None:
+                sys.modules.pop("preprocessing", None)
+            else:
+                sys.modules["preprocessing"] = saved
+    return prep, train
+
+
+class PrefixCache:
+    """Results keyed by the hash of the spec prefix they depend on (LRU)."""
+
+    def __init__(self, capacity: int = 128):
+        self.capacity = capacity
+        self._items: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.computed: list[str] = []  # what was computed, for tests and logs
+
+    def get_or_compute(self, key: str, label: str, compute):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()
+        with self._lock:
+            self.computed.append(label)
+            self._items[key] = value
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+        return value
+
+
+CACHE = PrefixCache()
+
+
+def _key(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class Frame:
+    """The data after some step: full rows before the split, training features after."""
+
+    data: pd.DataFrame
+    target: pd.Series | None = None
+    fitted: Any = None
+
+
+@dataclass
+class StepPreview:
+    index: int
+    type: str
+    stage: str
+    rows_before: int
+    rows_after: int
+    columns_added: list[str]
+    columns_removed: list[str]
+    missing_before: int
+    missing_after: int
+    head: pd.DataFrame
+    summary: pd.DataFrame
+
+    def describe(self) -> str:
+        parts = [f"{self.rows_after} rows"]
+        if self.rows_after != self.rows_before:
+            parts.append(f"{self.rows_before - self.rows_after} removed")
+        if self.columns_added:
+            parts.append(f"added {', '.join(map(repr, self.columns_added[:8]))}")
+        if self.columns_removed:
+            parts.append(f"removed {', '.join(map(repr, self.columns_removed[:8]))}")
+        if self.missing_after < self.missing_before:
+            parts.append(f"{self.missing_before - self.missing_after} missing values filled")
+        return "; ".join(parts)
+
+
+def column_summary(df: pd.DataFrame) -> pd.DataFrame:
+    """dtype, missing count, distinct count and numeric range of every column."""
+    rows = []
+    for name in df.columns:
+        col = df[name]
+        numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+        rows.append(
+            {
+                "column": name,
+                "dtype": str(col.dtype),
+                "missing": int(col.isna().sum()),
+                "distinct": int(col.nunique()),
+                "min": float(col.min()) if numeric and col.notna().any() else None,
+                "max": float(col.max()) if numeric and col.notna().any() else None,
+                "mean": float(col.mean()) if numeric and col.notna().any() else None,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class RunResult:
+    report: dict
+    pipeline: Any
+    seconds: float
+    spec: Spec
+    previews: list[StepPreview] = field(default_factory=list)
+
+    @property
+    def metrics(self) -> dict:
+        return self.report["metrics"]
+
+
+class Runner:
+    """Runs one spec whose dataset path is relative to `base_dir`."""
+
+    def __init__(self, spec: Spec, base_dir: str | Path = ".", cache: PrefixCache = CACHE):
+        self.spec = spec
+        self.base_dir = Path(base_dir)
+        self.cache = cache
+        self._modules = None
+
+    # -- data ------------------------------------------------------------
+
+    @property
+    def data_path(self) -> Path:
+        return (self.base_dir / self.spec.dataset.path).resolve()
+
+    def data_sha256(self) -> str:
+        path = self.data_path
+        if not path.is_file():
+            raise DataError(
+                f"dataset not found: {self.spec.dataset.path} (relative to the spec's folder); "
+                "put the file there or fix dataset.path"
+            )
+        digest = sha256_of(path)
+        expected = self.spec.dataset.sha256
+        if expected and digest != expected:
+            raise DataError(
+                f"dataset {self.spec.dataset.path} has changed since the spec was written "
+                f"(sha256 {digest[:12]}…, spec says {expected[:12]}…); restore the file, or "
+                "set dataset.sha256 to the new hash if the change is intended"
+            )
+        return digest
+
+    def raw_data(self) -> pd.DataFrame:
+        sha = self.data_sha256()
+        read_call = _renderer().read_call(self.spec.dataset)
+        key = _key("read", sha, read_call)
+
+        def read() -> Frame:
+            prep, _ = self.modules()
+            try:
+                return Frame(prep.read_data(str(self.data_path)))
+            except Exception as exc:  # noqa: BLE001 - any reader error becomes a clear message
+                raise DataError(
+                    f"could not read {self.spec.dataset.path} as {self.spec.dataset.format}: "
+                    f"{exc}"
+                ) from None
+
+        frame = self.cache.get_or_compute(key, "read", read)
+        missing = [c.name for c in self.spec.columns if c.name not in frame.data.columns]
+        if missing:
+            raise DataError(
+                f"columns {missing[:5]} of the spec are not in {self.spec.dataset.path}; "
+                f"its columns are {list(frame.data.columns)[:20]}"
+            )
+        return frame.data
+
+    # -- rendered code -----------------------------------------------------
+
+    def modules(self):
+        """The rendered preprocessing.py and train.py, executed."""
+        if self._modules is None:
+            render = _renderer()
+            self._modules = load_modules(
+                render.render_preprocessing(self.spec),
+                render.render_train(self.spec, Path(self.spec.dataset.path).name),
+            )
+        return self._modules
+
+    # -- previews ----------------------------------------------------------
+
+    def _prefix_key(self, upto: int) -> str:
+        spec = spec_to_dict(self.spec)
+        steps = [s for s in spec["steps"][:upto] if s["enabled"]]
+        first_pipeline = next(
+            (i for i, s in self.spec.active_steps() if STEPS_BY_NAME[s.type].stage != "clean"),
+            None,
+        )
+        after_split = first_pipeline is not None and upto >= first_pipeline
+        parts: list[Any] = [self.data_sha256(), spec["dataset"]["read_options"], steps]
+        if after_split:
+            parts += [spec["columns"], spec["task"], spec["classes"], spec["split"], spec["seed"]]
+        return _key(*parts)
+
+    def _frame_before(self, index: int) -> Frame:
+        """The frame a step at position `index` receives."""
+        earlier = [i for i, _ in self.spec.active_steps() if i < index]
+        if earlier:
+            frame = self._frame_after(earlier[-1])
+        else:
+            frame = Frame(self.raw_data())
+        stage = STEPS_BY_NAME[self.spec.steps[index - 1].type].stage
+        if stage != "clean" and (not earlier or self._stage_of(earlier[-1]) == "clean"):
+            frame = self._split_for_training(frame, index)
+        return frame
+
+    def _stage_of(self, index: int) -> str:
+        return STEPS_BY_NAME[self.spec.steps[index - 1].type].stage
+
+    def _split_for_training(self, frame: Frame, index: int) -> Frame:
+        key = _key(self._prefix_key(index - 1), "split")
+
+        def split() -> Frame:
+            _, train = self.modules()
+            parts = self._guard("split", lambda: train.split_data(frame.data))
+            X, y = self._guard("target", lambda: train.features_and_target(parts["train"]))
+            return Frame(X, y)
+
+        return self.cache.get_or_compute(key, "split", split)
+
+    def _frame_after(self, index: int) -> Frame:
+        step = self.spec.steps[index - 1]
+        key = self._prefix_key(index)
+
+        def compute() -> Frame:
+            before = self._frame_before(index)
+            self._check_columns(index, before.data)
+            render = _renderer()
+            module, _ = load_modules(
+                render.render_preprocessing(self.spec, only=[index], formatted=False)
+            )
+            if self._stage_of(index) == "clean":
+                data = self._guard(f"step {index}", lambda: module.clean(before.data))
+                return Frame(data)
+            transformer = module.build_preprocessing()
+            data = self._guard(
+                f"step {index}", lambda: transformer.fit_transform(before.data, before.target)
+            )
+            return Frame(data, before.target, transformer)
+
+        return self.cache.get_or_compute(key, f"step{index}:{step.type}", compute)
+
+    def _check_columns(self, index: int, data: pd.DataFrame) -> None:
+        step = self.spec.steps[index - 1]
+        decl = STEPS_BY_NAME[step.type]
+        for param in decl.params:
+            if param.kind not in ("column", "columns"):
+                continue
+            value = step.params.get(param.name)
+            names = [value] if isinstance(value, str) else (value or [])
+            absent = [n for n in names if n not in data.columns]
+            if absent:
+                here = ", ".join(map(repr, list(data.columns)[:30]))
+                raise RunError(
+                    f"steps[{index}] ({step.type}): column {absent[0]!r} does not exist at this "
+                    f"point; the columns here are: {here}"
+                )
+
+    @staticmethod
+    def _guard(what: str, action):
+        try:
+            return action()
+        except (RunError, DataError):
+            raise
+        except Exception as exc:
+            raise RunError(f"{what} failed: {type(exc).__name__}: {exc}") from exc
+
+    def preview(self, index: int) -> StepPreview:
+        """What step `index` (1-based) did to the data."""
+        step = self.spec.steps[index - 1]
+        if not step.enabled:
+            raise RunError(f"steps[{index}] ({step.type}) is disabled; enable it to preview it")
+        before = self._frame_before(index).data
+        after = self._frame_after(index).data
+        return StepPreview(
+            index=index,
+            type=step.type,
+            stage=self._stage_of(index),
+            rows_before=len(before),
+            rows_after=len(after),
+            columns_added=[c for c in after.columns if c not in before.columns],
+            columns_removed=[c for c in before.columns if c not in after.columns],
+            missing_before=int(before.isna().sum().sum()),
+            missing_after=int(after.isna().sum().sum()),
+            head=after.head(10),
+            summary=column_summary(after),
+        )
+
+    def previews(self) -> list[StepPreview]:
+        return [self.preview(i) for i, _ in self.spec.active_steps()]
+
+    # -- training ------------------------------------------------------------
+
+    def run(self) -> RunResult:
+        """Preview every step (checking column references), then run train()."""
+        start = time.perf_counter()
+        previews = self.previews()
+        df = self.raw_data()
+        _, train = self.modules()
+        pipeline, report = self._guard("training", lambda: train.train(df))
+        return RunResult(report, pipeline, time.perf_counter() - start, self.spec, previews)
+
+    def split_frames(self) -> dict[str, pd.DataFrame]:
+        """The cleaned data split exactly as train() splits it."""
+        prep, train = self.modules()
+        return train.split_data(prep.clean(self.raw_data()))

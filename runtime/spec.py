@@ -1,0 +1,274 @@
+"""The pipeline spec: every user choice, in one versioned, validated document.
+
+On disk it is YAML, read with a safe loader (no tags that build objects).
+Anything invalid raises SpecError naming the field, the bad value and what
+is allowed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from runtime.dataset import READ_OPTIONS
+from runtime.models import CLASSIFICATION, MODELS_BY_NAME
+from runtime.params import ParamError, validate_params
+from runtime.steps import STAGES, STEPS_BY_NAME
+
+SPEC_VERSION = 1
+
+Scalar = str | int | float | bool | None
+
+
+class SpecError(ValueError):
+    """A spec that cannot be used, with a message a person can act on."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class DatasetSpec(_Strict):
+    path: str = Field(min_length=1)
+    format: Literal["csv", "tsv", "parquet", "excel", "json"]
+    read_options: dict[str, Scalar] = Field(default_factory=dict)
+    sha256: str | None = None
+
+    @model_validator(mode="after")
+    def _known_options(self) -> DatasetSpec:
+        allowed = READ_OPTIONS[self.format]
+        for name in self.read_options:
+            if name not in allowed:
+                raise ValueError(
+                    f"dataset.read_options: {name!r} is not a read option for "
+                    f"{self.format}; allowed: {', '.join(allowed) or '(none)'}"
+                )
+        return self
+
+
+class ColumnSpec(_Strict):
+    name: str = Field(min_length=1)
+    type: Literal["numeric", "categorical", "boolean", "datetime", "text", "id"]
+    role: Literal["feature", "target", "ignore"] = "feature"
+
+
+class ExploreView(_Strict):
+    view: Literal[
+        "summary", "distribution", "correlation", "missing", "target_balance", "scatter", "box"
+    ]
+    columns: list[str] = Field(default_factory=list)
+
+
+class StepSpec(_Strict):
+    type: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    enabled: bool = True
+
+
+class SplitSpec(_Strict):
+    train: float = Field(default=0.6, gt=0, lt=1)
+    validation: float = Field(default=0.2, ge=0, lt=1)
+    test: float = Field(default=0.2, gt=0, lt=1)
+    stratify: bool = True
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> SplitSpec:
+        total = self.train + self.validation + self.test
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(
+                f"train + validation + test must add up to 1, they add up to {total:g}"
+            )
+        return self
+
+
+class ModelSpec(_Strict):
+    type: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class EvaluationSpec(_Strict):
+    # Silhouette costs O(n^2); above this many rows it is computed on a seeded sample.
+    silhouette_sample_size: int = Field(default=5000, ge=100, le=100000)
+
+
+class Spec(_Strict):
+    spec_version: int
+    name: str = Field(min_length=1)
+    task: Literal["binary", "multiclass", "regression", "clustering"]
+    seed: int = Field(default=42, ge=0, le=2**32 - 1)
+    n_jobs: int = Field(default=1, ge=1, le=64)
+    dataset: DatasetSpec
+    columns: list[ColumnSpec] = Field(min_length=1)
+    classes: list[str | int | bool] | None = None
+    explore: list[ExploreView] = Field(default_factory=list)
+    steps: list[StepSpec] = Field(default_factory=list)
+    split: SplitSpec = Field(default_factory=SplitSpec)
+    model: ModelSpec
+    evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
+
+    # -- derived views ---------------------------------------------------
+
+    @property
+    def target(self) -> str | None:
+        targets = [c.name for c in self.columns if c.role == "target"]
+        return targets[0] if targets else None
+
+    @property
+    def features(self) -> list[str]:
+        return [c.name for c in self.columns if c.role == "feature"]
+
+    @property
+    def is_classification(self) -> bool:
+        return self.task in CLASSIFICATION
+
+    def column(self, name: str) -> ColumnSpec:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    def active_steps(self, stage: str | None = None) -> list[tuple[int, StepSpec]]:
+        """(1-based position, step) of the enabled steps, optionally of one stage."""
+        return [
+            (i, s)
+            for i, s in enumerate(self.steps, start=1)
+            if s.enabled and (stage is None or STEPS_BY_NAME[s.type].stage == stage)
+        ]
+
+    # -- cross-field checks ------------------------------------------------
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Spec:
+        if self.spec_version > SPEC_VERSION:
+            raise ValueError(
+                f"spec_version {self.spec_version} is newer than this AI-Playground "
+                f"understands ({SPEC_VERSION}); upgrade AI-Playground to load it"
+            )
+        if self.spec_version < 1:
+            raise ValueError(f"spec_version {self.spec_version} is not valid; use {SPEC_VERSION}")
+        names = [c.name for c in self.columns]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"columns: {dupes[0]!r} is listed more than once")
+        targets = [c.name for c in self.columns if c.role == "target"]
+        if self.task == "clustering":
+            if targets:
+                raise ValueError(
+                    f"columns: clustering has no target, but {targets[0]!r} has role 'target'"
+                )
+        elif len(targets) != 1:
+            raise ValueError(
+                f"columns: task {self.task!r} needs exactly one column with role 'target', "
+                f"found {len(targets)}"
+            )
+        if not self.features:
+            raise ValueError("columns: no column has role 'feature'; the model needs at least one")
+        if self.is_classification:
+            if not self.classes or len(self.classes) < 2:
+                raise ValueError(
+                    f"classes: a {self.task} task needs the list of target classes "
+                    f"(at least 2), got {self.classes!r}"
+                )
+            if self.task == "binary" and len(self.classes) != 2:
+                raise ValueError(
+                    f"classes: a binary task has exactly 2 classes, got {len(self.classes)}; "
+                    "use task 'multiclass'"
+                )
+        elif self.classes is not None:
+            raise ValueError(f"classes: only classification tasks have classes, not {self.task!r}")
+        self._check_steps()
+        self._check_model()
+        return self
+
+    def _check_steps(self) -> None:
+        last_stage = 0
+        for i, step in enumerate(self.steps, start=1):
+            where = f"steps[{i}] ({step.type})"
+            decl = STEPS_BY_NAME.get(step.type)
+            if decl is None:
+                allowed = ", ".join(STEPS_BY_NAME)
+                raise ValueError(f"steps[{i}].type: unknown step {step.type!r}; allowed: {allowed}")
+            try:
+                step.params = validate_params(decl.params, step.params, f"steps[{i}].params")
+            except ParamError as exc:
+                raise ValueError(str(exc)) from None
+            stage = STAGES.index(decl.stage)
+            if decl.stage == "clean" and stage < last_stage:
+                raise ValueError(
+                    f"{where}: cleaning steps remove rows before the split, so they must "
+                    "come before every column step; move it up"
+                )
+            last_stage = max(last_stage, stage)
+
+    def _check_model(self) -> None:
+        decl = MODELS_BY_NAME.get(self.model.type)
+        if decl is None:
+            allowed = ", ".join(MODELS_BY_NAME)
+            raise ValueError(f"model.type: unknown model {self.model.type!r}; allowed: {allowed}")
+        if self.task not in decl.tasks:
+            fitting = ", ".join(n for n, m in MODELS_BY_NAME.items() if self.task in m.tasks)
+            raise ValueError(
+                f"model.type: {self.model.type!r} does not serve task {self.task!r}; "
+                f"models for it: {fitting}"
+            )
+        try:
+            self.model.params = validate_params(decl.params, self.model.params, "model.params")
+        except ParamError as exc:
+            raise ValueError(str(exc)) from None
+
+
+def _format_validation_error(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"]) or "spec"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] in ("value_error", "assertion_error"):
+            lines.append(msg if not err["loc"] else f"{path}: {msg}")
+        elif err["type"] == "extra_forbidden":
+            lines.append(f"{path}: unknown field (check its spelling)")
+        elif err["type"] == "missing":
+            lines.append(f"{path}: required field is missing")
+        else:
+            lines.append(f"{path}: {msg} (got {err.get('input')!r})")
+    return "invalid spec:\n  " + "\n  ".join(lines)
+
+
+def parse_spec(data: Any) -> Spec:
+    """Validate a plain dict (as loaded from YAML or JSON) into a Spec."""
+    if not isinstance(data, dict):
+        raise SpecError(f"invalid spec: expected a mapping at the top, got {type(data).__name__}")
+    try:
+        return Spec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(_format_validation_error(exc)) from None
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and validate a spec file (safe YAML loader only)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"spec file not found: {path}") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not a UTF-8 text file; a spec is YAML text") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: not valid YAML: {exc}") from None
+    return parse_spec(data)
+
+
+def spec_to_dict(spec: Spec) -> dict[str, Any]:
+    return spec.model_dump(mode="json")
+
+
+def dump_spec(spec: Spec) -> str:
+    return yaml.safe_dump(spec_to_dict(spec), sort_keys=False, allow_unicode=True, width=100)
+
+
+def save_spec(spec: Spec, path: str | Path) -> None:
+    Path(path).write_text(dump_spec(spec), encoding="utf-8")

@@ -1,0 +1,1 @@
+"""Jinja templates of the exported code (data, not code of the playground)."""
