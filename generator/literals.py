@@ -14,6 +14,15 @@ from typing import Any
 import numpy as np
 
 
+def markdown_text(value: str) -> str:
+    """Plain text for one line of Markdown: no line breaks, no markup."""
+    text = " ".join(str(value).split())
+    # Inline markup characters; the text never starts a line, so list and
+    # heading markers need no escape.
+    specials = "\\`*_[]<>|$"
+    return "".join("\\" + ch if ch in specials else ch for ch in text)
+
+
 def py_literal(value: Any) -> str:
     """Render a plain value as a Python literal that evaluates back to it."""
     if value is None or isinstance(value, (bool, str, int)):

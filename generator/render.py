@@ -15,7 +15,7 @@ import black
 import jinja2
 
 import templates
-from generator.literals import py_literal
+from generator.literals import markdown_text, py_literal
 from runtime.models import MODELS_BY_NAME
 from runtime.spec import DatasetSpec, Spec, StepSpec
 from runtime.steps import STEPS_BY_NAME
@@ -46,6 +46,8 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["py"] = py_literal
+    # Titles in Markdown (README, notebook) show user text as plain text.
+    env.filters["md"] = markdown_text
     # Shell commands shown in the exported README quote user file names.
     env.filters["sh"] = shlex.quote
     return env

@@ -1,4 +1,4 @@
-"""The `playground` command: init, validate, catalog, run, export.
+"""The `playground` command: init, validate, catalog, preview, run, export.
 
 Every failure a person can cause (a bad file, a wrong column, an invalid
 spec) ends with one clear line on stderr and exit status 2, never a traceback.
@@ -99,6 +99,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_preview(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from runtime.executor import Runner
+
+    spec = load_spec(args.spec)
+    runner = Runner(spec, Path(args.spec).parent)
+    steps = [i for i, _ in spec.active_steps()]
+    if args.step is not None and args.step not in steps:
+        raise SpecError(f"--step {args.step}: the spec's enabled steps are {steps}")
+    for index in [args.step] if args.step is not None else steps:
+        preview = runner.preview(index)
+        print(f"step {index} ({preview.type}, {preview.stage}): {preview.describe()}")
+        if args.step is not None:
+            with pd.option_context("display.width", 160, "display.max_columns", 30):
+                print(f"\nfirst rows:\n{preview.head}\n\ncolumns:\n{preview.summary}")
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from generator.bundle import export
     from runtime.executor import Runner
@@ -137,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("spec")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.set_defaults(func=_cmd_run)
+
+    preview = sub.add_parser("preview", help="what each step does to the data")
+    preview.add_argument("spec")
+    preview.add_argument("--step", type=int, help="show the first rows and columns after this step")
+    preview.set_defaults(func=_cmd_preview)
 
     export = sub.add_parser("export", help="write the project's code (a folder, or a .zip)")
     export.add_argument("spec")

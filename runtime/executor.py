@@ -127,7 +127,9 @@ class StepPreview:
     summary: pd.DataFrame
 
     def describe(self) -> str:
-        parts = [f"{self.rows_after} rows"]
+        # Column steps are fitted and previewed on the training split.
+        rows = "rows" if self.stage == "clean" else "training rows"
+        parts = [f"{self.rows_after} {rows}"]
         if self.rows_after != self.rows_before:
             parts.append(f"{self.rows_before - self.rows_after} removed")
         if self.columns_added:
