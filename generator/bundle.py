@@ -118,8 +118,8 @@ def render_bundle(runner: Runner, result: RunResult) -> dict[str, str | bytes]:
     spec = result.spec
     data_filename = Path(spec.dataset.path).name
     sha256 = runner.data_sha256()
-    train_rows = runner.split_frames()["train"]
-    schema = input_schema(spec, train_rows)
+    splits = runner.split_frames()
+    schema = input_schema(spec, splits["train"], [splits[n] for n in splits if n != "train"])
     context = _common_context(spec, result, data_filename, sha256)
     report = result.report
     libraries = requirements(context["uses_xgboost"], spec.dataset.format)

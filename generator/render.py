@@ -194,8 +194,15 @@ def training_context(spec: Spec) -> dict:
         "from sklearn.model_selection import train_test_split",
         "from sklearn.pipeline import Pipeline",
         decl.import_line,
-        "from preprocessing import FEATURES, TARGET, build_preprocessing, clean, read_data",
+        "from preprocessing import FEATURES, build_preprocessing, clean, read_data",
     ]
+    if spec.target is not None:  # clustering has no target
+        imports.append("from preprocessing import TARGET")
+    # XGBoost refuses feature names holding "[", "]" or "<", as column names (and
+    # the one-hot columns named after categories) may: it is given the values only.
+    array_input = decl.module == "xgboost"
+    if array_input:
+        imports += ["import numpy as np", "from sklearn.preprocessing import FunctionTransformer"]
     if spec.is_classification:
         imports.append("from preprocessing import CLASSES")
         imports.append(
@@ -219,6 +226,7 @@ def training_context(spec: Spec) -> dict:
         "spec": spec,
         "version": VERSION,
         "model_code": model_code(spec),
+        "array_input": array_input,
         "detail_name": detail_name,
         "split_names": split_names,
         "training_imports": imports,

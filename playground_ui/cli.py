@@ -179,12 +179,17 @@ def main(argv: list[str] | None = None) -> int:
             # output a person reads; the metrics speak for the model.
             warnings.simplefilter("ignore")
             return args.func(args)
-    except USER_ERRORS as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (*USER_ERRORS, OSError) as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+
+
+def _one_line(exc: BaseException) -> str:
+    """The message on one line: several problems (an invalid spec) joined by '; '."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].endswith(":"):
+        return f"{lines[0]} {'; '.join(lines[1:])}"
+    return "; ".join(lines)
 
 
 if __name__ == "__main__":

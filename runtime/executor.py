@@ -244,15 +244,19 @@ class Runner:
 
     # -- previews ----------------------------------------------------------
 
-    def _prefix_key(self, upto: int) -> str:
+    def _prefix_key(self, upto: int, after_split: bool | None = None) -> str:
         spec = spec_to_dict(self.spec)
         steps = [s for s in spec["steps"][:upto] if s["enabled"]]
         first_pipeline = next(
             (i for i, s in self.spec.active_steps() if STEPS_BY_NAME[s.type].stage != "clean"),
             None,
         )
-        after_split = first_pipeline is not None and upto >= first_pipeline
-        parts: list[Any] = [self.data_sha256(), spec["dataset"]["read_options"], steps]
+        if after_split is None:
+            after_split = first_pipeline is not None and upto >= first_pipeline
+        # Clean steps see the file as read_data reads it (format and options) and
+        # may use TARGET (drop_missing_target), so both belong to every key.
+        read_call = _renderer().read_call(self.spec.dataset)
+        parts: list[Any] = [self.data_sha256(), read_call, self.spec.target, steps]
         if after_split:
             parts += [spec["columns"], spec["task"], spec["classes"], spec["split"], spec["seed"]]
         return _key(*parts)
@@ -273,7 +277,8 @@ class Runner:
         return STEPS_BY_NAME[self.spec.steps[index - 1].type].stage
 
     def _split_for_training(self, frame: Frame, index: int) -> Frame:
-        key = _key(self._prefix_key(index - 1), "split")
+        # The split depends on the seed, fractions, task and columns too.
+        key = _key(self._prefix_key(index - 1, after_split=True), "split")
 
         def split() -> Frame:
             _, train = self.modules()

@@ -6,6 +6,7 @@ into the API's request models and predict.py's column check.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -16,8 +17,15 @@ from runtime.spec import Spec
 MAX_LISTED_CATEGORIES = 200
 
 
-def input_schema(spec: Spec, X_train: pd.DataFrame) -> list[dict[str, Any]]:
-    """One entry per raw input column: name, type, dtype, nullable, range or categories."""
+def input_schema(
+    spec: Spec, X_train: pd.DataFrame, scored: Sequence[pd.DataFrame] = ()
+) -> list[dict[str, Any]]:
+    """One entry per raw input column: name, type, dtype, nullable, range or categories.
+
+    Ranges and categories are read off the training split. A column is nullable
+    when it has a missing value in the training split or in any of the `scored`
+    frames (the other splits): every row the playground scored can be served.
+    """
     schema = []
     for name in spec.features:
         col = X_train[name]
@@ -26,7 +34,7 @@ def input_schema(spec: Spec, X_train: pd.DataFrame) -> list[dict[str, Any]]:
             "name": name,
             "type": kind,
             "dtype": str(col.dtype),
-            "nullable": bool(col.isna().any()),
+            "nullable": any(bool(f[name].isna().any()) for f in [X_train, *scored]),
         }
         if kind == "numeric" and pd.api.types.is_numeric_dtype(col) and col.notna().any():
             entry["minimum"] = _plain(col.min())

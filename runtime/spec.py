@@ -8,7 +8,7 @@ is allowed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -220,15 +220,42 @@ class Spec(_Strict):
             raise ValueError(str(exc)) from None
 
 
+def _path(loc: tuple) -> str:
+    # List items are numbered from 1, like steps[1] in the checks above.
+    parts = [f"[{p + 1}]" if isinstance(p, int) else f".{p}" for p in loc]
+    return "".join(parts).removeprefix(".") or "spec"
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    """The field names of the spec section at `loc` (for an unknown-field message)."""
+    model: Any = Spec
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        model = _model_in(field.annotation) if field else None
+        if model is None:
+            return []
+    return list(model.model_fields)
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((m for a in get_args(annotation) if (m := _model_in(a))), None)
+
+
 def _format_validation_error(exc: ValidationError) -> str:
     lines = []
     for err in exc.errors():
-        path = ".".join(str(p) for p in err["loc"]) or "spec"
+        path = _path(err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] in ("value_error", "assertion_error"):
-            lines.append(msg if not err["loc"] else f"{path}: {msg}")
+            named = not err["loc"] or msg.startswith(f"{path}.")
+            lines.append(msg if named else f"{path}: {msg}")
         elif err["type"] == "extra_forbidden":
-            lines.append(f"{path}: unknown field (check its spelling)")
+            allowed = ", ".join(_fields_at(err["loc"][:-1]))
+            lines.append(f"{path}: unknown field (check its spelling); allowed: {allowed}")
         elif err["type"] == "missing":
             lines.append(f"{path}: required field is missing")
         else:
@@ -258,7 +285,11 @@ def load_spec(path: str | Path) -> Spec:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from None
+        # The problem and where it is, without the multi-line excerpt PyYAML adds.
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(f"{path}: not valid YAML{where}: {problem}") from None
     return parse_spec(data)
 
 
