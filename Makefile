@@ -27,7 +27,7 @@ run: setup
 	@echo "The exported project is $(DEMO)/penguins.zip (spec: $(DEMO)/spec.yaml)"
 
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2
 
 lint: setup
 	$(BIN)/ruff check .

@@ -206,18 +206,25 @@ def training_context(spec: Spec) -> dict:
     if spec.is_classification:
         imports.append("from preprocessing import CLASSES")
         imports.append(
-            "from sklearn.metrics import accuracy_score, balanced_accuracy_score, "
-            "confusion_matrix, f1_score, log_loss, precision_score, recall_score, roc_auc_score"
+            "from sklearn.metrics import accuracy_score, average_precision_score, "
+            "balanced_accuracy_score, confusion_matrix, log_loss, matthews_corrcoef, "
+            "precision_recall_fscore_support, roc_auc_score"
         )
+        if spec.task == "multiclass":
+            imports.append("from sklearn.preprocessing import label_binarize")
         detail_name = "confusion_matrix"
     elif spec.task == "regression":
         imports.append(
-            "from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error"
+            "from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, "
+            "mean_squared_error, median_absolute_error, r2_score, root_mean_squared_error"
         )
         detail_name = None
     else:
         imports.append("import numpy as np")
-        imports.append("from sklearn.metrics import silhouette_score")
+        imports.append(
+            "from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, "
+            "silhouette_score"
+        )
         detail_name = "cluster_sizes"
     split_names = (
         ["train", "validation", "test"] if spec.split.validation > 0 else ["train", "test"]
@@ -227,6 +234,8 @@ def training_context(spec: Spec) -> dict:
         "version": VERSION,
         "model_code": model_code(spec),
         "array_input": array_input,
+        # The estimator attribute holding the number of clusters.
+        "cluster_count_arg": getattr(decl, "cluster_count_arg", "n_clusters"),
         "detail_name": detail_name,
         "split_names": split_names,
         "training_imports": imports,
