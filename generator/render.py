@@ -186,16 +186,35 @@ def render_preprocessing(spec: Spec, only: list[int] | None = None, formatted: b
     return format_code(source) if formatted else source
 
 
+def _split_imports(spec: Spec) -> list[str]:
+    split, imports = spec.split, []
+    if split.kind == "random":
+        imports.append("from sklearn.model_selection import train_test_split")
+    elif split.kind == "group":
+        imports.append("from sklearn.model_selection import GroupShuffleSplit")
+    if spec.evaluation.cv_folds:
+        imports.append("import numpy as np")
+        if split.kind == "time":
+            imports.append("from sklearn.model_selection import TimeSeriesSplit")
+        elif split.kind == "group":
+            imports.append("from sklearn.model_selection import GroupKFold")
+        elif spec.is_classification and split.stratify:
+            imports.append("from sklearn.model_selection import StratifiedKFold")
+        else:
+            imports.append("from sklearn.model_selection import KFold")
+    return imports
+
+
 def training_context(spec: Spec) -> dict:
     """What the training macros (shared by train.py and the notebook) need."""
     decl = MODELS_BY_NAME[spec.model.type]
     imports = [
         "import pandas as pd",
-        "from sklearn.model_selection import train_test_split",
         "from sklearn.pipeline import Pipeline",
         decl.import_line,
         "from preprocessing import FEATURES, build_preprocessing, clean, read_data",
     ]
+    imports += _split_imports(spec)
     if spec.target is not None:  # clustering has no target
         imports.append("from preprocessing import TARGET")
     # XGBoost refuses feature names holding "[", "]" or "<", as column names (and

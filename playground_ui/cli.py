@@ -96,6 +96,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"{name:<20}" + "".join(f"{v:>14.6f}" for v in cells))
     rows = ", ".join(f"{k} {v}" for k, v in result.report["rows"].items())
     print(f"rows: {rows}")
+    cv = result.report.get("cross_validation")
+    if cv:
+        print(f"\n{cv['folds']}-fold cross-validation on the training split (mean ± std):")
+        for name, mean in cv["mean"].items():
+            print(f"{name:<20}{mean:>14.6f} ± {cv['std'][name]:.6f}")
     return 0
 
 

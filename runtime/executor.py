@@ -367,8 +367,28 @@ class Runner:
         previews = self.previews()
         df = self.raw_data()
         _, train = self.modules()
+        self._check_training_split()
         pipeline, report = self._guard("training", lambda: train.train(df))
         return RunResult(report, pipeline, time.perf_counter() - start, self.spec, previews)
+
+    def _check_training_split(self) -> None:
+        """A classifier needs at least two classes in its training rows."""
+        if not self.spec.is_classification:
+            return
+        train_rows = self._guard("split", lambda: self.split_frames()["train"])
+        classes = train_rows[self.spec.target].dropna().unique().tolist()
+        if len(classes) < 2:
+            split = self.spec.split
+            how = {
+                "random": "a random split",
+                "time": f"a time split ordered by {split.time_column!r}",
+                "group": f"a group split by {split.group_column!r}",
+            }[split.kind]
+            raise RunError(
+                f"the training split holds only the class {classes[0]!r} after {how}; "
+                "a classifier needs at least two. Choose another split kind or column, "
+                "or a larger training share."
+            )
 
     def split_frames(self) -> dict[str, pd.DataFrame]:
         """The cleaned data split exactly as train() splits it."""

@@ -69,10 +69,20 @@ class StepSpec(_Strict):
 
 
 class SplitSpec(_Strict):
+    """How rows are divided into train / validation / test.
+
+    kind random: seeded shuffle (stratified for classification when `stratify`);
+    time: ordered by `time_column`, oldest rows train, newest rows test;
+    group: all rows of a `group_column` value land in the same part.
+    """
+
+    kind: Literal["random", "time", "group"] = "random"
     train: float = Field(default=0.6, gt=0, lt=1)
     validation: float = Field(default=0.2, ge=0, lt=1)
     test: float = Field(default=0.2, gt=0, lt=1)
     stratify: bool = True
+    time_column: str | None = None
+    group_column: str | None = None
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> SplitSpec:
@@ -81,6 +91,10 @@ class SplitSpec(_Strict):
             raise ValueError(
                 f"train + validation + test must add up to 1, they add up to {total:g}"
             )
+        if self.kind == "time" and not self.time_column:
+            raise ValueError("split.time_column: a time split needs the date column to order by")
+        if self.kind == "group" and not self.group_column:
+            raise ValueError("split.group_column: a group split needs the column naming groups")
         return self
 
 
@@ -90,6 +104,9 @@ class ModelSpec(_Strict):
 
 
 class EvaluationSpec(_Strict):
+    # Cross-validation on the training split: mean and spread of every metric.
+    # Folds follow the split kind: stratified, time-ordered or grouped.
+    cv_folds: int | None = Field(default=None, ge=2, le=20)
     # Silhouette costs O(n^2); above this many rows it is computed on a seeded sample.
     silhouette_sample_size: int = Field(default=5000, ge=100, le=100000)
 
@@ -179,6 +196,14 @@ class Spec(_Strict):
                 )
         elif self.classes is not None:
             raise ValueError(f"classes: only classification tasks have classes, not {self.task!r}")
+        for field in ("time_column", "group_column"):
+            name = getattr(self.split, field)
+            if name is not None and name not in names:
+                raise ValueError(
+                    f"split.{field}: {name!r} is not a column; columns: {', '.join(names[:30])}"
+                )
+        if self.split.kind == "time" and self.split.time_column == self.target:
+            raise ValueError("split.time_column: the target cannot order the split")
         self._check_steps()
         self._check_model()
         return self
@@ -297,8 +322,25 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
     return spec.model_dump(mode="json")
 
 
+class _SpecDumper(yaml.SafeDumper):
+    """safe_dump's dumper, but text holding NEL (U+0085) is written double-quoted,
+    where it is escaped: PyYAML writes it raw in the other styles and reads it back
+    as a line break, so a column named "a", NEL, "b" came back as "a b"."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if "\x85" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    return dumper.represent_str(value)
+
+
+_SpecDumper.add_representer(str, _represent_str)
+
+
 def dump_spec(spec: Spec) -> str:
-    return yaml.safe_dump(spec_to_dict(spec), sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(
+        spec_to_dict(spec), Dumper=_SpecDumper, sort_keys=False, allow_unicode=True, width=100
+    )
 
 
 def save_spec(spec: Spec, path: str | Path) -> None:
