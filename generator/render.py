@@ -108,6 +108,7 @@ class RenderedStep:
     stage: str
     code: str
     imports: tuple[str, ...]
+    seeded: bool = False
 
     @property
     def function(self) -> str:
@@ -119,12 +120,13 @@ class RenderedStep:
         return f"step{self.index}_{self.type}"
 
 
-def render_step(index: int, step: StepSpec) -> RenderedStep:
+def render_step(index: int, step: StepSpec, task: str) -> RenderedStep:
     decl = STEPS_BY_NAME[step.type]
-    snippet = environment().get_template(decl.snippet).module
+    # Snippets see their parameters and the task (e.g. to pick a score function).
+    snippet = environment().get_template(decl.snippet).make_module({"task": task})
     code = str(snippet.code(step.params)).strip()
     imports = tuple(line for line in str(snippet.imports(step.params)).splitlines() if line.strip())
-    return RenderedStep(index, step.type, decl.title, decl.stage, code, imports)
+    return RenderedStep(index, step.type, decl.title, decl.stage, code, imports, decl.seeded)
 
 
 def read_call(dataset: DatasetSpec) -> str:
@@ -152,11 +154,17 @@ def model_code(spec: Spec) -> str:
         args.append(f"{decl.seed_arg}=SEED")
     if decl.n_jobs_arg:
         args.append(f"{decl.n_jobs_arg}=N_JOBS")
-    return f"{decl.cls}({', '.join(args)})"
+    code = f"{decl.cls}({', '.join(args)})"
+    # A declared meta-estimator (probabilities, a standardised target) wraps it.
+    return decl.wrapper.render(code) if decl.wrapper else code
 
 
 def rendered_steps(spec: Spec, only: list[int] | None = None) -> list[RenderedStep]:
-    return [render_step(i, step) for i, step in spec.active_steps() if only is None or i in only]
+    return [
+        render_step(i, step, spec.task)
+        for i, step in spec.active_steps()
+        if only is None or i in only
+    ]
 
 
 def render_preprocessing(spec: Spec, only: list[int] | None = None, formatted: bool = True) -> str:
@@ -181,6 +189,7 @@ def render_preprocessing(spec: Spec, only: list[int] | None = None, formatted: b
             clean_steps=[s for s in steps if s.stage == "clean"],
             derive_steps=[s for s in steps if s.stage == "derive"],
             pipeline_steps=pipeline_steps,
+            seeded=any(s.seeded for s in steps),
         )
     )
     return format_code(source) if formatted else source
@@ -211,7 +220,7 @@ def training_context(spec: Spec) -> dict:
     imports = [
         "import pandas as pd",
         "from sklearn.pipeline import Pipeline",
-        decl.import_line,
+        *decl.import_lines,
         "from preprocessing import FEATURES, build_preprocessing, clean, read_data",
     ]
     imports += _split_imports(spec)
@@ -254,7 +263,7 @@ def training_context(spec: Spec) -> dict:
         "model_code": model_code(spec),
         "array_input": array_input,
         # The estimator attribute holding the number of clusters.
-        "cluster_count_arg": getattr(decl, "cluster_count_arg", "n_clusters"),
+        "cluster_count_arg": decl.cluster_count_arg,
         "detail_name": detail_name,
         "split_names": split_names,
         "training_imports": imports,

@@ -28,7 +28,21 @@ def _cmd_init(args: argparse.Namespace) -> int:
     if args.target is not None and args.cluster:
         raise SpecError("--target and --cluster exclude each other: clustering has no target")
     out = Path(args.output or Path(args.data).with_suffix(".spec.yaml").name)
-    spec = default_spec(args.data, args.target, out.parent, name=args.name, seed=args.seed)
+    # What a person says about the file wins over what is detected.
+    read_options = {
+        "sep": args.sep,
+        "encoding": args.encoding,
+        "decimal": args.decimal,
+        "sheet_name": args.sheet,
+    }
+    spec = default_spec(
+        args.data,
+        args.target,
+        out.parent,
+        name=args.name,
+        seed=args.seed,
+        read_options={k: v for k, v in read_options.items() if v is not None},
+    )
     save_spec(spec, out)
     steps = ", ".join(s.type for s in spec.steps) or "none"
     print(f"Wrote {out}: task {spec.task}, model {spec.model.type}, steps: {steps}")
@@ -63,6 +77,8 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
     for model in catalog["models"]:
         tasks = ", ".join(model["tasks"])
         print(f"\n  {model['name']}  [{tasks}]  {model['estimator']}\n    {model['explanation']}")
+        for note in model["notes"]:
+            print(f"    Note: {note}")
         _print_params(model["params"])
     return 0
 
@@ -81,9 +97,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from runtime.executor import Runner
 
     spec = load_spec(args.spec)
-    result = Runner(spec, Path(args.spec).parent).run()
+    runner = Runner(spec, Path(args.spec).parent)
+    # Said before training starts, so that a person can stop a run that will be long.
+    for warning in runner.warnings():
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
+    result = runner.run()
     if args.json:
         out = dict(result.report, task=spec.task, model=spec.model.type, seconds=result.seconds)
+        out["warnings"] = result.warnings
         print(json.dumps(out, indent=2))
         return 0
     metrics = result.metrics
@@ -147,6 +168,18 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("-o", "--output", help="where to write the spec (default: DATA.spec.yaml)")
     init.add_argument("--name", help="project name (default: the data file's name)")
     init.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    init.add_argument(
+        "--sep", help="CSV delimiter, e.g. ';' or tab (default: detected among , ; tab |)"
+    )
+    init.add_argument(
+        "--encoding",
+        help="text encoding of a CSV, TSV or JSON file, e.g. utf-8, cp1252, latin-1 "
+        "(default: detected; a BOM means utf-8-sig)",
+    )
+    init.add_argument(
+        "--decimal", help="decimal mark of numbers in a CSV or TSV file, . or , (default: detected)"
+    )
+    init.add_argument("--sheet", help="the Excel sheet to read, by name (default: the first)")
     init.set_defaults(func=_cmd_init)
 
     validate = sub.add_parser("validate", help="check a spec and its data file")

@@ -1,13 +1,19 @@
 """Data files: format and read options, content hash, column types, task.
 
 Reading itself happens through the generated `read_data` (so the export reads
-exactly as the runtime did); this module decides the options it is given.
+exactly as the runtime did); this module decides the options it is given:
+the delimiter, encoding and decimal mark of a CSV or TSV file (detected, or
+given by the person), the sheet of an Excel workbook, the layout of a JSON file.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
+import io
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +26,7 @@ READ_OPTIONS: dict[str, tuple[str, ...]] = {
     "tsv": ("encoding", "decimal", "thousands"),
     "parquet": (),
     "excel": ("sheet_name",),
-    "json": ("lines", "orient"),
+    "json": ("orient", "lines", "encoding"),
 }
 
 EXTENSIONS = {
@@ -31,10 +37,35 @@ EXTENSIONS = {
     ".parquet": "parquet",
     ".pq": "parquet",
     ".xlsx": "excel",
+    ".xlsm": "excel",
     ".xls": "excel",
     ".json": "json",
     ".jsonl": "json",
     ".ndjson": "json",
+}
+
+# The options a person can set when a spec is first written, and the
+# `playground init` flag that sets each (named in messages).
+OVERRIDE_FLAGS = {
+    "sep": "--sep",
+    "encoding": "--encoding",
+    "decimal": "--decimal",
+    "sheet_name": "--sheet",
+}
+DELIMITERS = (",", ";", "\t", "|")
+# Names a delimiter may be given by on the command line.
+DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+# How much of a text file the delimiter and decimal mark are judged on.
+SAMPLE_BYTES = 64 * 1024
+SAMPLE_RECORDS = 200
+# Leading bytes of binary formats a misnamed data file often turns out to be.
+BINARY_SIGNATURES = {
+    b"PK\x03\x04": "a zip archive (an Excel .xlsx workbook?)",
+    b"PAR1": "a Parquet file",
+    b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive",
+    b"\x89PNG": "a PNG image",
 }
 
 
@@ -50,53 +81,413 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def detect_format(path: Path) -> tuple[str, dict[str, Any]]:
-    """The format of a data file and the read options it needs."""
+# -- format and read options -------------------------------------------------------
+
+
+def detect_format(
+    path: Path, overrides: dict[str, Any] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The format of a data file and the read options it needs.
+
+    `overrides` holds options a person gave (sep, encoding, decimal,
+    sheet_name); they win over detection, and are checked here.
+    """
+    path = Path(path)
     fmt = EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
         known = ", ".join(sorted(EXTENSIONS))
         raise DataError(f"{path.name}: unknown file type {path.suffix!r}; use one of {known}")
-    options: dict[str, Any] = {}
-    if fmt in ("csv", "tsv"):
-        head = path.open("rb").read(64 * 1024)
-        if not head.strip():
-            raise DataError(f"{path.name}: the file is empty")
-        if b"\x00" in head:
-            raise DataError(f"{path.name}: this is a binary file, not {fmt.upper()} text")
-        options["encoding"] = _detect_encoding(head)
-        if fmt == "csv":
-            options["sep"] = _detect_delimiter(head.decode(options["encoding"], errors="replace"))
-    elif fmt == "json":
-        options["lines"] = path.suffix.lower() in (".jsonl", ".ndjson") or _looks_like_lines(path)
-    elif fmt == "excel":
-        options["sheet_name"] = 0
-    return fmt, options
-
-
-def _detect_encoding(head: bytes) -> str:
-    if head.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A cut multi-byte character at the end of the sample is still UTF-8.
-        if exc.start < len(head) - 4:
-            return "latin-1"
-    return "utf-8"
-
-
-def _detect_delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:50])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
-
-
-def _looks_like_lines(path: Path) -> bool:
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if fmt == "tsv" and "sep" in overrides:
+        # A .tsv file with another delimiter is read as delimited text.
+        sep = normalize_sep(overrides["sep"])
+        if sep == "\t":
+            del overrides["sep"]
+        else:
+            fmt = "csv"
+    _check_overrides(path, fmt, overrides)
     with path.open("rb") as handle:
-        first = handle.readline().strip()
-    return first.startswith(b"{") and first.endswith(b"}")
+        head = handle.read(SAMPLE_BYTES)
+    if not head.strip().removeprefix(codecs.BOM_UTF8).strip():
+        raise DataError(f"{path.name}: the file is empty")
+    if fmt in ("csv", "tsv"):
+        return fmt, _text_options(path, fmt, head, overrides)
+    if fmt == "json":
+        return fmt, _json_options(path, overrides)
+    if fmt == "excel":
+        return fmt, {"sheet_name": _choose_sheet(path, head, overrides.get("sheet_name"))}
+    if not head.startswith(b"PAR1"):
+        raise DataError(
+            f"could not read {path.name} as parquet: it is not a Parquet file (those start "
+            f"with the bytes PAR1){_looks_like(head)}"
+        )
+    return fmt, {}
+
+
+def normalize_sep(sep: str) -> str:
+    """A delimiter as given on the command line ('tab', '\\t', ';') as the character."""
+    sep = DELIMITER_NAMES.get(str(sep).lower(), str(sep))
+    if len(sep) != 1 or sep in '"\r\n' or sep.isalnum():
+        raise DataError(
+            f"--sep {sep!r}: the delimiter is one character such as , ; | or tab "
+            "(written 'tab' or '\\t')"
+        )
+    return sep
+
+
+def _check_overrides(path: Path, fmt: str, overrides: dict[str, Any]) -> None:
+    allowed = READ_OPTIONS[fmt]
+    for name in overrides:
+        if name not in OVERRIDE_FLAGS:
+            raise DataError(f"unknown read option {name!r}; known: {', '.join(OVERRIDE_FLAGS)}")
+        if name not in allowed and not (name == "sep" and fmt == "tsv"):
+            kinds = [f for f, names in READ_OPTIONS.items() if name in names]
+            raise DataError(
+                f"{OVERRIDE_FLAGS[name]} does not apply to {path.name} (format {fmt}); it is "
+                f"for {', '.join(kinds)} files only"
+            )
+    if "sep" in overrides:
+        overrides["sep"] = normalize_sep(overrides["sep"])
+    if "encoding" in overrides:
+        try:
+            codecs.lookup(str(overrides["encoding"]))
+        except LookupError:
+            raise DataError(
+                f"--encoding {overrides['encoding']!r}: unknown encoding; use one such as "
+                "utf-8, utf-8-sig, cp1252, latin-1 or utf-16"
+            ) from None
+    if "decimal" in overrides:
+        decimal = str(overrides["decimal"])
+        if decimal not in (".", ","):
+            raise DataError(f"--decimal {decimal!r}: the decimal mark is '.' or ','")
+
+
+def _looks_like(head: bytes) -> str:
+    for signature, kind in BINARY_SIGNATURES.items():
+        if head.startswith(signature):
+            return f"; it looks like {kind}"
+    return ""
+
+
+# -- CSV and TSV ---------------------------------------------------------------------
+
+
+def _text_options(path: Path, fmt: str, head: bytes, overrides: dict) -> dict[str, Any]:
+    encoding = overrides.get("encoding") or detect_encoding(path)
+    wide = codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+    if not wide and (b"\x00" in head or _mostly_controls(head, encoding)):
+        raise DataError(
+            f"{path.name}: this is a binary file, not {fmt.upper()} text{_looks_like(head)}"
+        )
+    records = _sample_records(head, encoding, len(head) == SAMPLE_BYTES)
+    if fmt == "tsv":
+        sep = "\t"
+    else:
+        sep = overrides.get("sep") or detect_delimiter(records)
+    options: dict[str, Any] = {"sep": sep} if fmt == "csv" else {}
+    options["encoding"] = encoding
+    decimal = overrides.get("decimal")
+    if decimal == sep:
+        raise DataError(
+            f"{path.name}: the decimal mark {decimal!r} cannot also be the delimiter; "
+            "give the delimiter with --sep"
+        )
+    thousands = None
+    if decimal is None and sep != ",":
+        decimal, thousands = detect_decimal(_split(records, sep))
+    if decimal == ",":
+        options["decimal"] = ","
+    if thousands:
+        options["thousands"] = thousands
+    return options
+
+
+def detect_encoding(path: Path) -> str:
+    """utf-8, utf-8-sig (a BOM), utf-16/32 (their BOM), else cp1252 or latin-1.
+
+    The whole file is decoded, so that a stray byte far down is not missed.
+    """
+    with path.open("rb") as handle:
+        start = handle.read(4)
+        if start.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if start.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+            return "utf-32"
+        if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
+        # Windows' cp1252 puts € and curly quotes where Latin-1 has controls;
+        # text using those bytes, and only defined ones, is cp1252.
+        handle.seek(0)
+        seen: set[int] = set()
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            seen.update(b for b in set(block) if 0x80 <= b <= 0x9F)
+    if seen and all(_cp1252_defined(b) for b in seen):
+        return "cp1252"
+    return "latin-1"
+
+
+def _cp1252_defined(byte: int) -> bool:
+    try:
+        bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _mostly_controls(head: bytes, encoding: str) -> bool:
+    """Text that is not UTF-8 and full of control bytes is no text at all."""
+    if codecs.lookup(encoding).name.startswith("utf"):
+        return False
+    controls = sum(1 for b in head if b < 0x20 and b not in b"\t\n\r\x0b\x0c\x1a")
+    return controls > 0.05 * len(head)
+
+
+def _sample_records(head: bytes, encoding: str, truncated: bool) -> str:
+    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    if truncated:
+        # The sample ends mid-record: keep whole lines only.
+        cut = max(text.rfind("\n"), text.rfind("\r"))
+        text = text[: cut + 1] if cut > 0 else text
+    return text
+
+
+def _split(text: str, sep: str) -> list[list[str]]:
+    """The first records of the sample, parsed as the CSV reader would."""
+    rows = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        for row in reader:
+            if row and any(field.strip() for field in row):
+                rows.append(row)
+            if len(rows) >= SAMPLE_RECORDS:
+                break
+    except csv.Error:
+        pass  # a malformed record ends the sample; the reader reports it
+    return rows
+
+
+def detect_delimiter(text: str) -> str:
+    """Of , ; tab |, the one splitting the header and the rows into the same number
+    of fields (two or more); ties go to more fields, then to that order."""
+    best, best_score = ",", (0.0, 0)
+    for sep in DELIMITERS:
+        rows = _split(text, sep)
+        if not rows or len(rows[0]) < 2:
+            continue
+        header, body = len(rows[0]), rows[1:] or rows
+        consistent = sum(len(row) == header for row in body) / len(body)
+        score = (consistent, header)
+        if consistent > 0.5 and score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+_INTEGER = re.compile(r"[+-]?\d+")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(\.\d{3})+")
+_COMMA_NUMBER = re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+")
+_DOT_NUMBER = re.compile(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?|[+-]?\d+[eE][+-]?\d+")
+
+
+def detect_decimal(rows: list[list[str]]) -> tuple[str | None, str | None]:
+    """The decimal mark (and thousands separator) of the numbers in these rows:
+    (",", ".") for 1.234,5 style, (",", None) for 1,5 style, (None, None) otherwise.
+
+    A column is read with a decimal comma only when every value in it looks
+    like a number written so, and no column holds numbers with a decimal point.
+    """
+    comma, dot, grouped = False, False, False
+    for column in list(zip(*[row for row in rows[1:] if len(row) == len(rows[0])])):
+        values = [v.strip() for v in column if v.strip()]
+        if not values:
+            continue
+        if all(
+            _COMMA_NUMBER.fullmatch(v) or _GROUPED.fullmatch(v) or _INTEGER.fullmatch(v)
+            for v in values
+        ):
+            comma = comma or any("," in v for v in values)
+            # With a decimal comma, a point can only group thousands.
+            grouped = grouped or any("." in v for v in values)
+        elif all(_DOT_NUMBER.fullmatch(v) or _INTEGER.fullmatch(v) for v in values):
+            dot = True
+    if comma and not dot:
+        return ",", "." if grouped else None
+    return None, None
+
+
+# -- Excel ---------------------------------------------------------------------------
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The sheets of a workbook, in order."""
+    with pd.ExcelFile(path) as book:
+        return [str(name) for name in book.sheet_names]
+
+
+def _choose_sheet(path: Path, head: bytes, sheet: Any) -> str:
+    """The sheet asked for (by name), or the first; a DataError naming the sheets."""
+    if path.suffix.lower() == ".xls":
+        raise DataError(
+            f"{path.name}: the old Excel format .xls is not supported; open it in Excel or "
+            "LibreOffice and save it as .xlsx (or as CSV)"
+        )
+    if not head.startswith(b"PK\x03\x04"):
+        raise DataError(
+            f"could not read {path.name} as excel: it is not an .xlsx workbook (those are "
+            f"zip archives){_looks_like(head)}"
+        )
+    try:
+        sheets = sheet_names(path)
+    except Exception as exc:  # noqa: BLE001 - any reader error becomes a clear message
+        raise DataError(f"could not read {path.name} as excel: {exc}") from None
+    if not sheets:
+        raise DataError(f"{path.name}: the workbook has no sheets")
+    if sheet is None:
+        return sheets[0]
+    if str(sheet) not in sheets:
+        raise DataError(f"{path.name} has no sheet {str(sheet)!r}; {_sheet_hint(sheets)}")
+    return str(sheet)
+
+
+def _sheets_or_none(path: Path) -> list[str] | None:
+    try:
+        return sheet_names(path)
+    except Exception:  # noqa: BLE001 - a hint only: the caller's error is the one to show
+        return None
+
+
+def _sheet_hint(sheets: list[str]) -> str:
+    return f"its sheets are {', '.join(map(repr, sheets))}; choose one with --sheet NAME"
+
+
+# -- JSON ----------------------------------------------------------------------------
+
+
+def _json_options(path: Path, overrides: dict) -> dict[str, Any]:
+    """records (a list of row objects), lines (one row object per line), or the
+    other layouts pandas writes: columns ({column: {index: value}}) and split."""
+    encoding = overrides.get("encoding") or detect_encoding(path)
+    try:
+        text = path.read_text(encoding=encoding)
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path.name}: not readable as {encoding} text ({exc.reason} at byte "
+            f"{exc.start}); give the file's encoding with --encoding"
+        ) from None
+    text = text.lstrip("\ufeff")
+    options: dict[str, Any] = {}
+    body = text.strip()
+    if not body:
+        raise DataError(f"{path.name}: the file is empty")
+    if body[0] == "[":
+        options["orient"] = "records"
+        rows = _parse_json(path, text)
+        if not rows:
+            raise DataError(f"{path.name}: no rows of data were found (an empty JSON list)")
+        if not all(isinstance(row, dict) for row in rows):
+            raise DataError(
+                f"{path.name}: a JSON list of rows must hold one object per row, "
+                '[{"column": value, ...}, ...]; this one holds '
+                f"{type(next(r for r in rows if not isinstance(r, dict))).__name__} values"
+            )
+    elif body[0] == "{":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if exc.msg != "Extra data":
+                raise DataError(_json_error(path, exc)) from None
+            options["lines"] = True
+            _check_lines(path, text)
+        else:
+            if {"columns", "data"} <= set(data) <= {"columns", "data", "index", "name"}:
+                options["orient"] = "split"
+            elif data and all(isinstance(v, (dict, list)) for v in data.values()):
+                options["orient"] = "columns"
+            elif "\n" not in body:
+                options["lines"] = True  # JSON lines holding one row
+            else:
+                raise DataError(
+                    f"{path.name}: one JSON object holding a single row; write a list of "
+                    'rows, [{"column": value, ...}, ...], or one row object per line'
+                )
+    else:
+        raise DataError(
+            f"{path.name}: not valid JSON data; expected a list of row objects "
+            '([{"column": value, ...}, ...]) or one row object per line (JSON lines)'
+        )
+    if codecs.lookup(encoding).name != "utf-8" or "encoding" in overrides:
+        options["encoding"] = encoding
+    return options
+
+
+def _parse_json(path: Path, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(_json_error(path, exc)) from None
+
+
+def _json_error(path: Path, exc: json.JSONDecodeError) -> str:
+    return f"{path.name}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+
+
+def _check_lines(path: Path, text: str) -> None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(
+                f"{path.name}: line {number} is not valid JSON ({exc.msg}, column "
+                f"{exc.colno}); a JSON lines file holds one row object per line"
+            ) from None
+        if not isinstance(row, dict):
+            raise DataError(
+                f"{path.name}: line {number} is not a row object; a JSON lines file holds "
+                'one {"column": value, ...} object per line'
+            )
+
+
+# -- reading errors ------------------------------------------------------------------
+
+
+def read_error(
+    path: Path, label: str, fmt: str, options: dict[str, Any], exc: Exception
+) -> DataError:
+    """A DataError saying why the reader failed on `path` (shown as `label`) and,
+    where it can tell, which option to change."""
+    message = f"could not read {label} as {fmt}: "
+    if isinstance(exc, UnicodeDecodeError):
+        encoding = options.get("encoding", "utf-8")
+        return DataError(
+            f"{message}it is not {encoding} text ({exc.reason} at byte {exc.start}); give the "
+            "file's encoding with --encoding (e.g. cp1252, latin-1, utf-16), or set "
+            "dataset.read_options.encoding"
+        )
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    if fmt == "excel" and "not found" in detail:
+        sheets = _sheets_or_none(path)
+        if sheets:
+            return DataError(f"{message}{detail}; {_sheet_hint(sheets)}")
+    if fmt in ("csv", "tsv") and "Expected" in detail and "fields" in detail:
+        sep = options.get("sep", "\t")
+        return DataError(
+            f"{message}{detail}; the delimiter is {sep!r}: if that is wrong, give the right "
+            "one with --sep (or set dataset.read_options.sep)"
+        )
+    return DataError(f"{message}{detail}")
+
+
+# -- column types and task -----------------------------------------------------------
 
 
 def infer_column_type(series: pd.Series) -> str:

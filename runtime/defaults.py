@@ -19,7 +19,9 @@ from runtime.dataset import (
     detect_format,
     infer_column_type,
     infer_task,
+    read_error,
     sha256_of,
+    sheet_names,
 )
 from runtime.executor import read_with
 from runtime.spec import SPEC_VERSION, DatasetSpec, Spec, parse_spec
@@ -37,9 +39,18 @@ def read_for_inference(path: Path, fmt: str, options: dict[str, Any]) -> pd.Data
     try:
         df = read_with(DatasetSpec(path=path.name, format=fmt, read_options=options), path)
     except Exception as exc:  # noqa: BLE001 - any reader error becomes a clear message
-        raise DataError(f"could not read {path.name} as {fmt}: {exc}") from None
+        raise read_error(path, path.name, fmt, options, exc) from None
     if df.empty or len(df.columns) == 0:
-        raise DataError(f"{path.name}: no rows of data were found")
+        where = path.name
+        if fmt == "excel":
+            sheets = sheet_names(path)
+            if len(sheets) > 1:
+                raise DataError(
+                    f"{where}: sheet {options['sheet_name']!r} holds no rows of data; its "
+                    f"sheets are {', '.join(map(repr, sheets))}; choose one with --sheet NAME"
+                )
+            where = f"{where} (sheet {options['sheet_name']!r})"
+        raise DataError(f"{where}: no rows of data were found")
     blank = [c for c in df.columns if str(c).strip() == "" or str(c).startswith("Unnamed: ")]
     if blank:
         raise DataError(
@@ -55,12 +66,17 @@ def default_spec(
     spec_dir: str | Path,
     name: str | None = None,
     seed: int = 42,
+    read_options: dict[str, Any] | None = None,
 ) -> Spec:
-    """Build and validate a default spec; `target=None` means clustering."""
+    """Build and validate a default spec; `target=None` means clustering.
+
+    `read_options` overrides what is detected about the file: sep, encoding,
+    decimal (CSV and TSV), sheet_name (Excel, by name).
+    """
     data_path = Path(data_path)
     if not data_path.is_file():
         raise DataError(f"data file not found: {data_path}")
-    fmt, options = detect_format(data_path)
+    fmt, options = detect_format(data_path, read_options)
     df = read_for_inference(data_path, fmt, options)
     df.columns = [str(c) for c in df.columns]
     if target is not None and target not in df.columns:

@@ -21,7 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from runtime.dataset import DataError, sha256_of
+from runtime.dataset import DataError, read_error, sha256_of
+from runtime.models import size_warning
 from runtime.spec import Spec, spec_to_dict
 from runtime.steps import STEPS_BY_NAME
 
@@ -136,7 +137,7 @@ class StepPreview:
             parts.append(f"added {', '.join(map(repr, self.columns_added[:8]))}")
         if self.columns_removed:
             parts.append(f"removed {', '.join(map(repr, self.columns_removed[:8]))}")
-        if self.missing_after < self.missing_before:
+        if self.missing_after < self.missing_before and self.rows_after == self.rows_before:
             parts.append(f"{self.missing_before - self.missing_after} missing values filled")
         return "; ".join(parts)
 
@@ -168,6 +169,8 @@ class RunResult:
     seconds: float
     spec: Spec
     previews: list[StepPreview] = field(default_factory=list)
+    # What a person should know about the run, e.g. that the data is large for the model.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def metrics(self) -> dict:
@@ -216,9 +219,9 @@ class Runner:
             try:
                 return Frame(prep.read_data(str(self.data_path)))
             except Exception as exc:  # noqa: BLE001 - any reader error becomes a clear message
-                raise DataError(
-                    f"could not read {self.spec.dataset.path} as {self.spec.dataset.format}: "
-                    f"{exc}"
+                dataset = self.spec.dataset
+                raise read_error(
+                    self.data_path, dataset.path, dataset.format, dataset.read_options, exc
                 ) from None
 
         frame = self.cache.get_or_compute(key, "read", read)
@@ -301,6 +304,10 @@ class Runner:
             )
             if self._stage_of(index) == "clean":
                 data = self._guard(f"step {index}", lambda: module.clean(before.data))
+                if data.empty:
+                    raise RunError(
+                        f"steps[{index}] ({step.type}) removed every row; loosen it or remove it"
+                    )
                 return Frame(data)
             transformer = module.build_preprocessing()
             data = self._guard(
@@ -365,11 +372,35 @@ class Runner:
         """Preview every step (checking column references), then run train()."""
         start = time.perf_counter()
         previews = self.previews()
+        warnings = self.warnings()
         df = self.raw_data()
         _, train = self.modules()
         self._check_training_split()
         pipeline, report = self._guard("training", lambda: train.train(df))
-        return RunResult(report, pipeline, time.perf_counter() - start, self.spec, previews)
+        seconds = time.perf_counter() - start
+        return RunResult(report, pipeline, seconds, self.spec, previews, warnings)
+
+    def warnings(self) -> list[str]:
+        """What to know before training: whether the data is large for the model.
+
+        Cheap to call before run(): the step previews it computes are cached.
+        """
+        rows, columns = self.training_shape()
+        warning = size_warning(self.spec.model.type, rows, columns)
+        return [warning] if warning else []
+
+    def training_shape(self) -> tuple[int, int]:
+        """(rows, columns) the model is trained on.
+
+        Exact after a column step (its preview is the training split); otherwise
+        the training share of the cleaned rows, and the spec's feature columns.
+        """
+        active = [i for i, _ in self.spec.active_steps()]
+        if active and self._stage_of(active[-1]) != "clean":
+            rows, columns = self._frame_after(active[-1]).data.shape
+            return rows, columns
+        data = self._frame_after(active[-1]).data if active else self.raw_data()
+        return round(len(data) * self.spec.split.train), len(self.spec.features)
 
     def _check_training_split(self) -> None:
         """A classifier needs at least two classes in its training rows."""

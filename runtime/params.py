@@ -7,6 +7,7 @@ read these declarations; nothing copies them.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,8 @@ class Param:
     """One declared parameter.
 
     kind is one of: int, float, bool, choice, choices (several of `choices`),
-    str, column, columns.
+    str, value (text, number or true/false), numbers (an increasing list of
+    numbers), column, columns.
     Column parameters name columns of the frame the step receives; `column_kind`
     says which columns make sense (the UI lists only those).
     """
@@ -112,6 +114,21 @@ class Param:
         for item in value:
             self._check_choice(item, path)
         return list(value)
+
+    def _check_value(self, value: Any, path: str) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ParamError(f"{path}: expected a finite number, got {value!r}")
+        if not isinstance(value, (str, int, float, bool)):
+            raise ParamError(f"{path}: expected text, a number or true/false, got {value!r}")
+        return value
+
+    def _check_numbers(self, value: Any, path: str) -> list[float]:
+        if not isinstance(value, list) or len(value) < 2:
+            raise ParamError(f"{path}: expected a list of at least two numbers, got {value!r}")
+        numbers = [self._check_float(v, path) for v in value]
+        if any(b <= a for a, b in itertools.pairwise(numbers)):
+            raise ParamError(f"{path}: the numbers must increase, got {value!r}")
+        return numbers
 
     def _check_str(self, value: Any, path: str) -> str:
         if not isinstance(value, str):

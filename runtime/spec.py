@@ -220,6 +220,10 @@ class Spec(_Strict):
                 step.params = validate_params(decl.params, step.params, f"steps[{i}].params")
             except ParamError as exc:
                 raise ValueError(str(exc)) from None
+            if decl.needs_target and self.task == "clustering":
+                raise ValueError(
+                    f"{where}: this step learns from the target, and clustering has none"
+                )
             stage = STAGES.index(decl.stage)
             if decl.stage == "clean" and stage < last_stage:
                 raise ValueError(

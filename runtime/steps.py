@@ -30,6 +30,12 @@ class StepType:
     stage: str
     help: str
     params: tuple[Param, ...] = ()
+    # The snippet uses SEED (a seeded estimator inside the step).
+    seeded: bool = False
+    # The step cannot take missing values in its columns: impute them first.
+    needs_complete: bool = False
+    # The step learns from the target, so clustering cannot use it.
+    needs_target: bool = False
 
     @property
     def snippet(self) -> str:
@@ -77,6 +83,80 @@ STEP_TYPES: tuple[StepType, ...] = (
         stage="clean",
         help="Removes rows whose target is missing: a model cannot learn from them "
         "and they cannot be scored.",
+    ),
+    StepType(
+        name="drop_missing_rows",
+        title="Drop rows with missing values",
+        stage="clean",
+        help="Removes rows that have a gap in any of the chosen columns, for columns "
+        "where a guess would do more harm than losing the row.",
+        params=(Param("columns", "columns", help="A gap in any of these drops the row."),),
+    ),
+    StepType(
+        name="filter_rows",
+        title="Filter rows",
+        stage="clean",
+        help="Keeps only the rows where the condition holds, e.g. price > 0.",
+        params=(
+            Param("column", "column", help="The column the condition tests."),
+            Param(
+                "operator",
+                "choice",
+                default=">",
+                choices=(">", ">=", "<", "<=", "==", "!=", "is missing", "is not missing"),
+                help="How the column is compared with the value.",
+            ),
+            Param(
+                "value",
+                "value",
+                default=0,
+                nullable=True,
+                help="The value compared with; unused for 'is missing' and 'is not missing'.",
+            ),
+        ),
+    ),
+    StepType(
+        name="remove_outliers",
+        title="Remove outliers",
+        stage="clean",
+        help="Drops rows with extreme values in the chosen numeric columns: beyond "
+        "k interquartile ranges from the quartiles (IQR), or k standard deviations "
+        "from the mean (z-score). Rows with gaps are kept.",
+        params=(
+            Param("columns", "columns", column_kind="numeric", help="Columns to check."),
+            Param(
+                "method",
+                "choice",
+                default="iqr",
+                choices=("iqr", "zscore"),
+                help="iqr: Tukey's fences; zscore: distance from the mean in standard deviations.",
+            ),
+            Param(
+                "threshold",
+                "float",
+                default=1.5,
+                minimum=0.5,
+                maximum=10.0,
+                help="k: 1.5 is usual for IQR, 3 for z-scores; larger removes fewer rows.",
+            ),
+        ),
+    ),
+    StepType(
+        name="replace_values",
+        title="Replace values",
+        stage="clean",
+        help="Replaces one value by another in the chosen columns, e.g. the '?' "
+        "some files use for unknown by a missing value.",
+        params=(
+            Param("columns", "columns", help="Columns to search."),
+            Param("find", "value", default="?", help="The value to replace."),
+            Param(
+                "replace_with",
+                "value",
+                nullable=True,
+                help="The new value; empty makes it a missing value.",
+            ),
+        ),
     ),
     StepType(
         name="drop_columns",
@@ -130,6 +210,125 @@ STEP_TYPES: tuple[StepType, ...] = (
                 default=True,
                 help="Remove the date column after extracting its parts.",
             ),
+        ),
+    ),
+    StepType(
+        name="cast",
+        title="Change column type",
+        stage="derive",
+        help="Reads the chosen columns as numbers (text that is not a number becomes "
+        "missing) or as text categories (numbers used as codes).",
+        params=(
+            Param("columns", "columns", help="Columns to convert."),
+            Param(
+                "to",
+                "choice",
+                default="number",
+                choices=("number", "category"),
+                help="number: float values; category: text labels.",
+            ),
+        ),
+    ),
+    StepType(
+        name="arithmetic",
+        title="Combine two columns",
+        stage="derive",
+        help="Adds a column holding the sum, difference, product or ratio of two "
+        "numeric columns. A zero denominator gives a missing value.",
+        params=(
+            Param("left", "column", column_kind="numeric", help="The first column."),
+            Param("right", "column", column_kind="numeric", help="The second column."),
+            Param(
+                "operation",
+                "choice",
+                default="difference",
+                choices=("sum", "difference", "product", "ratio"),
+                help="left + right, left - right, left * right or left / right.",
+            ),
+            Param(
+                "output",
+                "str",
+                nullable=True,
+                help="Name of the new column; empty gives '<left>_<operation>_<right>'.",
+            ),
+        ),
+    ),
+    StepType(
+        name="math_transform",
+        title="Transform numbers",
+        stage="derive",
+        help="Applies log(1 + x), square root or a power to the chosen columns, "
+        "e.g. to tame a long right tail. Values outside the function's domain "
+        "become missing.",
+        params=(
+            Param("columns", "columns", column_kind="numeric", help="Columns to transform."),
+            Param(
+                "function",
+                "choice",
+                default="log1p",
+                choices=("log1p", "sqrt", "power"),
+                help="log1p: log(1 + x), for x > -1; sqrt: for x >= 0; power: x ** exponent.",
+            ),
+            Param(
+                "exponent",
+                "float",
+                default=2.0,
+                minimum=-5.0,
+                maximum=5.0,
+                help="The exponent when function is 'power'.",
+            ),
+        ),
+    ),
+    StepType(
+        name="bin_edges",
+        title="Bin by edges",
+        stage="derive",
+        help="Adds a column numbering the interval each value falls in, with edges "
+        "you choose (e.g. ages 0, 18, 65, 120). Values outside the edges become missing.",
+        params=(
+            Param("column", "column", column_kind="numeric", help="The column to bin."),
+            Param(
+                "edges",
+                "numbers",
+                default=[0.0, 10.0, 100.0],
+                help="Increasing interval edges; each interval includes its right edge.",
+            ),
+        ),
+    ),
+    StepType(
+        name="elapsed_days",
+        title="Days between two dates",
+        stage="derive",
+        help="Adds the number of days from one date column to another, e.g. from "
+        "signup to purchase.",
+        params=(
+            Param("start", "column", column_kind="datetime", help="The earlier date."),
+            Param("end", "column", column_kind="datetime", help="The later date."),
+            Param(
+                "output",
+                "str",
+                nullable=True,
+                help="Name of the new column; empty gives 'days_<start>_to_<end>'.",
+            ),
+        ),
+    ),
+    StepType(
+        name="text_length",
+        title="Text length",
+        stage="derive",
+        help="Adds the number of characters and of words of a text column; missing "
+        "text counts as missing.",
+        params=(Param("column", "column", column_kind="text", help="The text column."),),
+    ),
+    StepType(
+        name="clip",
+        title="Clip to bounds",
+        stage="derive",
+        help="Caps values below a lower bound or above an upper bound at the bound.",
+        params=(
+            Param("columns", "columns", column_kind="numeric", help="Columns to clip."),
+            Param("lower", "float", nullable=True, default=0.0, help="Lower bound; empty: none."),
+            Param("upper", "float", nullable=True, help="Upper bound; empty: none."),
         ),
     ),
     StepType(
@@ -226,6 +425,149 @@ STEP_TYPES: tuple[StepType, ...] = (
                 "maxabs: divide by the largest absolute value.",
             ),
         ),
+    ),
+    StepType(
+        name="impute_knn",
+        title="Impute from similar rows",
+        stage="learn",
+        help="Fills a missing number with the mean of the k most similar training rows "
+        "(by the other chosen columns). Better than a median when columns are related.",
+        params=(
+            Param("columns", "columns", column_kind="numeric", help="Columns to fill and compare."),
+            Param(
+                "n_neighbors",
+                "int",
+                default=5,
+                minimum=1,
+                maximum=100,
+                help="How many similar rows are averaged.",
+            ),
+        ),
+    ),
+    StepType(
+        name="ordinal_encode",
+        title="Ordinal encode",
+        stage="learn",
+        help="Numbers the categories of each column (in sorted order), learned on the "
+        "training split; categories never seen in training get -1. Compact, for tree models.",
+        params=(Param("columns", "columns", column_kind="categorical", help="Columns to encode."),),
+    ),
+    StepType(
+        name="target_encode",
+        title="Target encode",
+        stage="learn",
+        help="Replaces each category by the average target of its rows, with cross-fitting "
+        "on the training split so that a row never sees its own target. Suits columns with "
+        "many categories.",
+        params=(
+            Param("columns", "columns", column_kind="categorical", help="Columns to encode."),
+            Param(
+                "smooth",
+                "float",
+                nullable=True,
+                minimum=0.0,
+                maximum=1000.0,
+                help="Pull toward the overall mean for rare categories; empty chooses it "
+                "from the data.",
+            ),
+        ),
+        seeded=True,
+        needs_target=True,
+    ),
+    StepType(
+        name="polynomial",
+        title="Polynomial and interaction features",
+        stage="learn",
+        help="Adds products of the chosen columns (a*b, a^2, ...), so that a linear "
+        "model can fit curves and interactions.",
+        params=(
+            Param("columns", "columns", column_kind="numeric", help="Columns to combine."),
+            Param(
+                "degree",
+                "int",
+                default=2,
+                minimum=2,
+                maximum=4,
+                help="Highest total power of a term.",
+            ),
+            Param(
+                "interaction_only",
+                "bool",
+                default=False,
+                help="Only products of different columns, no powers of one column.",
+            ),
+        ),
+        needs_complete=True,
+    ),
+    StepType(
+        name="bin_quantiles",
+        title="Bin into intervals",
+        stage="learn",
+        help="Replaces each chosen column by the number of its interval, the intervals "
+        "learned on the training split: equal width, or equal row counts (quantiles).",
+        params=(
+            Param("columns", "columns", column_kind="numeric", help="Columns to bin."),
+            Param("n_bins", "int", default=5, minimum=2, maximum=100, help="Number of intervals."),
+            Param(
+                "strategy",
+                "choice",
+                default="quantile",
+                choices=("quantile", "uniform"),
+                help="quantile: equal row counts; uniform: equal widths.",
+            ),
+        ),
+        needs_complete=True,
+    ),
+    StepType(
+        name="select_variance",
+        title="Drop near-constant columns",
+        stage="learn",
+        help="Removes chosen columns whose variance on the training split is at most "
+        "the threshold: a column that barely changes cannot inform the model.",
+        params=(
+            Param("columns", "columns", column_kind="numeric", help="Columns to check."),
+            Param(
+                "threshold",
+                "float",
+                default=0.0,
+                minimum=0.0,
+                maximum=1.0,
+                help="Columns with variance at most this are removed (0: constant columns).",
+            ),
+        ),
+    ),
+    StepType(
+        name="select_k_best",
+        title="Keep the k best columns",
+        stage="learn",
+        help="Keeps the k chosen columns that relate most to the target on the training "
+        "split (ANOVA F-test for classification, correlation F-test for regression).",
+        params=(
+            Param("columns", "columns", column_kind="numeric", help="Columns to choose among."),
+            Param("k", "int", default=1, minimum=1, maximum=10000, help="How many to keep."),
+        ),
+        needs_complete=True,
+        needs_target=True,
+    ),
+    StepType(
+        name="pca",
+        title="Principal components",
+        stage="learn",
+        help="Replaces the chosen columns by their first principal components: fewer "
+        "columns that keep most of their variation. Scale the columns first.",
+        params=(
+            Param("columns", "columns", column_kind="numeric", help="Columns to compress."),
+            Param(
+                "n_components",
+                "int",
+                default=2,
+                minimum=1,
+                maximum=1000,
+                help="Number of components kept (at most the number of columns).",
+            ),
+        ),
+        seeded=True,
+        needs_complete=True,
     ),
 )
 

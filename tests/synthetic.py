@@ -160,14 +160,19 @@ def param_values(params: tuple[Param, ...], features: dict[str, str]) -> dict[st
     values: dict[str, Any] = {}
     for param in params:
         if param.kind in ("column", "columns"):
-            fitting = [
+            suitable = [
                 name
                 for name, kind in features.items()
-                if name not in used and param.column_kind in ("any", kind)
+                if param.column_kind in ("any", kind)
+                # Categories are short texts: text steps can run on them.
+                or (param.column_kind == "text" and kind == "categorical")
             ]
+            # Distinct columns where the data has enough, else one used twice
+            # (e.g. the days between a date and itself).
+            fitting = [name for name in suitable if name not in used] or suitable
             if not fitting:
                 raise LookupError(
-                    f"the synthetic data has no free {param.column_kind} column for {param.name}"
+                    f"the synthetic data has no {param.column_kind} column for {param.name}"
                 )
             chosen = fitting[:1] if param.kind == "column" else fitting[:2]
             used.update(chosen)

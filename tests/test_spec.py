@@ -157,8 +157,8 @@ INVALID = [
     ),
     (
         "unknown-step-type",
-        _append_step({"type": "pca"}),
-        ["steps[4].type", "'pca'", *STEP_NAMES],
+        _append_step({"type": "tsne"}),
+        ["steps[4].type", "'tsne'", *STEP_NAMES],
     ),
     (
         "unknown-step-param",

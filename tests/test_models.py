@@ -1,0 +1,278 @@
+"""The model catalog's declarative fields: wrappers, cluster counts and costs.
+
+`size_warning` warns, with a rough time estimate, before a run whose data is
+large for the model; the runner computes it before training and the CLI
+prints it on stderr before training starts. Wrapped models render inside
+their meta-estimator, with its imports; clustering models name the attribute
+that holds their number of clusters.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from synthetic import make_frame, spec_dict, write_frame
+
+from generator.render import model_code, render_train, training_context
+from playground_ui.cli import main
+from runtime import executor
+from runtime.executor import PrefixCache, Runner
+from runtime.models import (
+    CALIBRATED,
+    MODEL_TYPES,
+    MODELS_BY_NAME,
+    SCALED_TARGET,
+    Cost,
+    ModelType,
+    size_warning,
+)
+from runtime.spec import parse_spec, save_spec
+
+# What warns today breaks when the pinned libraries are upgraded.
+pytestmark = pytest.mark.filterwarnings("error::DeprecationWarning", "error::FutureWarning")
+
+KERNEL_SVMS = [m for m in MODEL_TYPES if m.cls in ("SVC", "SVR")]
+COSTLY = [m for m in MODEL_TYPES if m.cost is not None]
+FREE = [m for m in MODEL_TYPES if m.cost is None]
+
+
+def model_spec(decl: ModelType, params: dict | None = None):
+    task = decl.tasks[0]
+    df = make_frame(n_rows=20, task=task)
+    return parse_spec(spec_dict(df, task, model={"type": decl.name, "params": params or {}}))
+
+
+def build(decl: ModelType, params: dict | None = None, seed: int = 7):
+    """The estimator the rendered model expression builds, from its declared imports."""
+    spec = model_spec(decl, params)
+    namespace: dict = {"SEED": seed, "N_JOBS": 1}
+    for line in decl.import_lines:
+        exec(line, namespace)  # noqa: S102 - the catalog's own import lines
+    return eval(model_code(spec), namespace)
+
+
+def numeric_data(n_rows: int = 80, n_classes: int = 2):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n_rows, 4))
+    score = X[:, 0] - X[:, 1] + rng.normal(0, 0.3, n_rows)
+    y = np.digitize(score, np.quantile(score, np.linspace(0, 1, n_classes + 1)[1:-1]))
+    return X, y, score
+
+
+# -- size_warning ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("decl", FREE, ids=lambda m: m.name)
+def test_models_without_a_cost_never_warn(decl):
+    assert size_warning(decl, 10_000_000, 1_000) is None
+
+
+def test_slow_models_declare_a_cost():
+    slow = {"SVC", "SVR", "KNeighborsClassifier", "KNeighborsRegressor"}
+    slow |= {"MLPClassifier", "MLPRegressor"}
+    assert slow <= {m.cls for m in COSTLY}
+
+
+@pytest.mark.parametrize("decl", KERNEL_SVMS, ids=lambda m: m.name)
+def test_kernel_svms_warn_above_20000_rows(decl):
+    assert size_warning(decl, 20_000, 10) is None
+    assert size_warning(decl, 20_001, 10) is not None
+    message = size_warning(decl, 50_000, 10)
+    # Which model, how much data, how long, why, and what to do instead.
+    assert message.startswith(f"{decl.title} on 50,000 training rows × 10 features")
+    assert "about 6 to 16 min" in message  # 60 s × 2.5² … 60 s × 2.5³
+    assert "between the square and the cube of the number of rows" in message
+    assert "much faster" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("decl", COSTLY, ids=lambda m: m.name)
+def test_every_cost_warns_only_beyond_its_threshold(decl):
+    cost = decl.cost
+    features = cost.features or 10
+    assert size_warning(decl, cost.rows, features) is None
+    assert size_warning(decl.name, cost.rows // 2, features) is None
+    assert size_warning(decl, 0, features) is None
+    message = size_warning(decl.name, cost.rows * 4, features)
+    assert message and message.startswith(decl.title) and cost.advice in message
+
+
+def test_the_estimate_grows_with_rows_and_features():
+    cost = Cost(rows=1000, seconds=10.0, growth=(2, 3), features=20)
+    assert cost.estimate(2000, 20) == pytest.approx((40.0, 80.0))
+    assert cost.estimate(2000, 40) == pytest.approx((80.0, 160.0))
+    # Below the reference size the range stays ordered.
+    assert cost.estimate(500, 20) == pytest.approx((1.25, 2.5))
+    with pytest.raises(ValueError):
+        Cost(rows=1000, seconds=10.0, growth=(3, 2))
+
+
+def test_features_count_where_the_cost_grows_with_them():
+    knn = MODELS_BY_NAME["knn_classifier"]
+    rows = knn.cost.rows // 2
+    assert size_warning(knn, rows, knn.cost.features) is None
+    assert size_warning(knn, rows, knn.cost.features * 10) is not None
+    svm = MODELS_BY_NAME["svm_classifier"]
+    assert size_warning(svm, svm.cost.rows, 1000) is None  # rows alone decide
+
+
+def test_durations_read_at_a_glance():
+    decl = ModelType(
+        name="slow",
+        title="Slow model",
+        tasks=("regression",),
+        module="m",
+        cls="C",
+        explanation="",
+        cost=Cost(rows=100, seconds=30.0, advice="Sample fewer rows."),
+    )
+    assert "may take about 60 s:" in size_warning(decl, 200, 5)
+    assert "may take about 10 min:" in size_warning(decl, 2000, 5)
+    assert "may take about 8.3 h:" in size_warning(decl, 100_000, 5)
+    assert "may take about 35 days:" in size_warning(decl, 10_000_000, 5)
+    assert size_warning(decl, 200, 5).endswith(
+        "(roughly 30 s at 100 rows on one core). Sample fewer rows."
+    )
+
+
+# -- the runner and the CLI ------------------------------------------------------
+
+
+# Steps that turn the synthetic columns into clean numbers a model can fit.
+DATE_PARTS = [f"when_{part}" for part in ("year", "month", "day", "weekday")]
+NUMBER_STEPS = [
+    {"type": "date_parts", "params": {"column": "when"}},
+    {"type": "impute_numeric", "params": {"columns": ["num_a", "num_b", *DATE_PARTS]}},
+    {"type": "impute_categorical", "params": {"columns": ["cat_a", "cat_b"]}},
+    {"type": "one_hot", "params": {"columns": ["cat_a", "cat_b"]}},
+]
+
+
+def write_spec(tmp_path, n_rows: int, model: dict, steps: list[dict] | None = None):
+    df = make_frame(n_rows=n_rows, task="binary")
+    write_frame(df, tmp_path)
+    return parse_spec(spec_dict(df, "binary", steps, model=model))
+
+
+def test_runner_warns_before_training_on_large_data(tmp_path):
+    spec = write_spec(tmp_path, 40_000, {"type": "svm_classifier"})
+    runner = Runner(spec, tmp_path, cache=PrefixCache())
+    rows, columns = runner.training_shape()
+    # No column step: the training share of the cleaned rows, and the features.
+    assert abs(rows - len(runner.split_frames()["train"])) <= 1
+    assert columns == len(spec.features)
+    (warning,) = runner.warnings()
+    assert warning == size_warning("svm_classifier", rows, columns)
+
+
+def test_training_shape_is_exact_after_column_steps(tmp_path):
+    steps = [
+        {"type": "drop_missing_target"},
+        {"type": "one_hot", "params": {"columns": ["cat_a", "cat_b"]}},
+    ]
+    spec = write_spec(tmp_path, 200, {"type": "svm_classifier"}, steps)
+    runner = Runner(spec, tmp_path, cache=PrefixCache())
+    rows, columns = runner.training_shape()
+    assert rows == len(runner.split_frames()["train"])
+    assert columns == len(runner.preview(2).summary)
+    assert runner.warnings() == []
+
+
+def test_run_result_carries_the_warnings(tmp_path, monkeypatch):
+    spec = write_spec(tmp_path, 60, {"type": "gaussian_nb"}, NUMBER_STEPS)
+    assert Runner(spec, tmp_path, cache=PrefixCache()).run().warnings == []
+    monkeypatch.setattr(executor, "size_warning", lambda *args: "large data")
+    assert Runner(spec, tmp_path, cache=PrefixCache()).run().warnings == ["large data"]
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_cli_prints_the_warnings_on_stderr_before_training(tmp_path, monkeypatch, capsys, as_json):
+    spec = write_spec(tmp_path, 60, {"type": "gaussian_nb"}, NUMBER_STEPS)
+    spec_path = tmp_path / "spec.yaml"
+    save_spec(spec, spec_path)
+    monkeypatch.setattr(executor, "size_warning", lambda decl, rows, cols: f"{rows} rows")
+    seen_before_training = []
+    run = Runner.run
+
+    def recording_run(self):
+        seen_before_training.append(capsys.readouterr().err)
+        return run(self)
+
+    monkeypatch.setattr(Runner, "run", recording_run)
+    code = main(["run", str(spec_path), *(["--json"] if as_json else [])])
+    out, err = capsys.readouterr()
+    assert code == 0 and err == ""
+    rows, _ = Runner(spec, tmp_path, cache=PrefixCache()).training_shape()
+    assert seen_before_training == [f"warning: {rows} rows\n"]
+    if as_json:
+        assert json.loads(out)["warnings"] == [f"{rows} rows"]
+
+
+# -- wrappers --------------------------------------------------------------------
+
+WRAPPED = [m for m in MODEL_TYPES if m.wrapper is not None]
+CLASSIFIERS = [m for m in MODEL_TYPES if "binary" in m.tasks]
+
+
+@pytest.mark.parametrize("decl", WRAPPED, ids=lambda m: m.name)
+def test_wrapped_models_render_inside_their_wrapper_with_its_imports(decl):
+    spec = model_spec(decl)
+    code = model_code(spec)
+    assert code.startswith(f"{decl.wrapper.cls}({decl.cls}(")
+    imports = training_context(spec)["training_imports"]
+    assert set(decl.import_lines) <= set(imports)
+    compile(render_train(spec, "data.csv"), "train.py", "exec")
+    params = build(decl).get_params()
+    for name, value in spec.model.params.items():
+        assert params[decl.param_key(name)] == value
+
+
+# Convergence on this tiny table is beside the point here.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("decl", CLASSIFIERS, ids=lambda m: m.name)
+def test_every_classifier_gives_the_same_probabilities_twice(decl):
+    X, y, _ = numeric_data(n_classes=3)
+    params = {"n_estimators": 5} if any(p.name == "n_estimators" for p in decl.params) else {}
+    first = build(decl, params).fit(X, y).predict_proba(X)
+    second = build(decl, params).fit(X, y).predict_proba(X)
+    assert first.shape == (len(X), 3)
+    np.testing.assert_allclose(first.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(first, second)
+
+
+def test_classifiers_without_probabilities_are_calibrated():
+    calibrated = {m.cls for m in MODEL_TYPES if m.wrapper is CALIBRATED}
+    assert calibrated == {"LinearSVC", "SVC"}
+
+
+@pytest.mark.parametrize(
+    "decl", [m for m in WRAPPED if m.wrapper is SCALED_TARGET], ids=lambda m: m.name
+)
+def test_a_standardised_target_makes_predictions_independent_of_its_units(decl):
+    X, _, score = numeric_data()
+    plain = build(decl).fit(X, score).predict(X)
+    # The same target in other units (e.g. cents instead of euros, plus an offset).
+    scaled = build(decl).fit(X, 1000.0 * score + 5.0).predict(X)
+    # Equal up to the solver's tolerance (an SVM stops within 0.1 % of its optimum).
+    spread = float(np.std(score))
+    np.testing.assert_allclose((scaled - 5.0) / 1000.0, plain, rtol=0, atol=0.01 * spread)
+
+
+# -- clustering ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "decl", [m for m in MODEL_TYPES if "clustering" in m.tasks], ids=lambda m: m.name
+)
+def test_cluster_count_arg_names_the_number_of_clusters(decl):
+    X, _, _ = numeric_data()
+    declared = next(p for p in decl.params if p.name == decl.cluster_count_arg)
+    estimator = build(decl, {declared.name: 4}).fit(X)
+    assert getattr(estimator, decl.cluster_count_arg) == 4
+    assert set(estimator.predict(X)) <= set(range(4))
+    spec = model_spec(decl)
+    assert training_context(spec)["cluster_count_arg"] == decl.cluster_count_arg
+    source = render_train(spec, "data.csv")
+    assert f"pipeline[-1].{decl.cluster_count_arg}" in source
