@@ -18,7 +18,6 @@ import ast
 import codecs
 import importlib.util
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -32,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from reports import assert_same_report
 
 from generator.bundle import export
 from generator.render import read_call
@@ -40,7 +40,6 @@ from runtime.dataset import detect_format
 from runtime.executor import Runner
 from runtime.spec import load_spec, save_spec
 
-TOLERANCE = 1e-9
 N_ROWS = 80
 
 
@@ -205,22 +204,6 @@ def read_data_return(source: str) -> ast.stmt:
     returns = [node for node in function.body if isinstance(node, ast.Return)]
     assert len(returns) == 1, ast.unparse(function)
     return returns[0]
-
-
-def assert_same_report(got: dict, expected: dict) -> None:
-    """Metrics equal to TOLERANCE (same splits, same names); the rest exactly."""
-    expected = json.loads(json.dumps(expected))  # as it reads back from metrics.json
-    assert got.keys() == expected.keys()
-    assert got["metrics"].keys() == expected["metrics"].keys()
-    for split, metrics in expected["metrics"].items():
-        assert got["metrics"][split].keys() == metrics.keys(), split
-        for name, value in metrics.items():
-            assert math.isfinite(value), f"{split} {name} = {value}"
-            assert got["metrics"][split][name] == pytest.approx(
-                value, rel=0, abs=TOLERANCE
-            ), f"{split} {name}"
-    for key in expected.keys() - {"metrics"}:
-        assert got[key] == expected[key], key
 
 
 @pytest.mark.slow

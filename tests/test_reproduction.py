@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 import fcntl
 import json
-import math
 import os
 import shutil
 import socket
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from reports import TOLERANCE, assert_same_report
 
 from generator.bundle import export
 from runtime.executor import Runner, RunResult
@@ -40,8 +40,6 @@ from runtime.spec import Spec, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
-# Same data, same seed, same code: the numbers agree to rounding noise.
-TOLERANCE = 1e-9
 VENV_BIN = Path(sys.executable).parent
 # Packages of the playground itself; an exported project must not need them.
 PLAYGROUND_PACKAGES = {"runtime", "generator", "playground_ui", "templates"}
@@ -134,22 +132,6 @@ def trained(exported: Exported, tmp_path_factory) -> Path:
         if not (out / "metrics.json").is_file():
             run([sys.executable, "train.py", "--out", str(out)], cwd=exported.bundle)
     return out
-
-
-def assert_same_report(got: dict, expected: dict) -> None:
-    """Metrics equal to TOLERANCE (same splits, same names); the rest exactly."""
-    expected = json.loads(json.dumps(expected))  # as it reads back from metrics.json
-    assert got.keys() == expected.keys()
-    assert got["metrics"].keys() == expected["metrics"].keys()
-    for split, metrics in expected["metrics"].items():
-        assert got["metrics"][split].keys() == metrics.keys(), split
-        for name, value in metrics.items():
-            assert math.isfinite(value), f"{split} {name} = {value}"
-            assert got["metrics"][split][name] == pytest.approx(
-                value, rel=0, abs=TOLERANCE
-            ), f"{split} {name}"
-    for key in expected.keys() - {"metrics"}:
-        assert got[key] == expected[key], key
 
 
 def test_manifest_holds_the_runtime_metrics(exported: Exported):
