@@ -1,4 +1,4 @@
-"""Comparing a report written by exported code with the runtime's report."""
+"""Shared checks: reports of exported code against the runtime's, CLI user errors."""
 
 from __future__ import annotations
 
@@ -25,3 +25,16 @@ def assert_same_report(got: dict, expected: dict) -> None:
             ), f"{split} {name}"
     for key in expected.keys() - {"metrics"}:
         assert got[key] == expected[key], key
+
+
+def assert_user_error(code: int, out: str, err: str, *fragments: str) -> str:
+    """Exit 2, nothing on stdout, one `error:` line on stderr holding every fragment."""
+    assert code == 2
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{err}"
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
+    return lines[0]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from reports import assert_user_error
 from synthetic import make_frame, write_frame
 
 from playground_ui.cli import main
@@ -34,19 +35,6 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     code = main([str(a) for a in argv])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def assert_user_error(code: int, out: str, err: str, *fragments: str) -> str:
-    """Exit 2, nothing on stdout, one `error:` line on stderr holding every fragment."""
-    assert code == 2
-    assert out == ""
-    lines = err.splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got:\n{err}"
-    assert lines[0].startswith("error: ")
-    assert "Traceback" not in err
-    for fragment in fragments:
-        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
-    return lines[0]
 
 
 def init_spec(capsys, data: Path, spec: Path, *extra: str) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from reports import assert_same_report
+from reports import assert_same_report, assert_user_error
 
 from generator.bundle import export
 from generator.render import read_call
@@ -392,19 +392,6 @@ def test_a_tsv_file_with_another_delimiter_is_read_as_csv(tmp_path, capsys):
 
 
 # -- files init refuses -----------------------------------------------------------------
-
-
-def assert_user_error(code: int, out: str, err: str, *fragments: str) -> str:
-    """Exit 2, nothing on stdout, one `error:` line on stderr holding every fragment."""
-    assert code == 2
-    assert out == ""
-    lines = err.splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got:\n{err}"
-    assert lines[0].startswith("error: ")
-    assert "Traceback" not in err
-    for fragment in fragments:
-        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
-    return lines[0]
 
 
 def two_sheets(path: Path) -> None:
