@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := out/demo
 
-.PHONY: run test setup lint clean
+.PHONY: run demo test setup lint clean
 
 setup: $(STAMP)
 
@@ -17,9 +17,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	touch $(STAMP)
 
-# Until the web UI lands: init a spec for the penguins example, run it and
-# export the project as a zip.
+# Serve the playground at http://localhost:$(PORT); projects live in
+# $(PLAYGROUND_HOME) (default ~/.playground).
+PORT ?= 5006
 run: setup
+	$(BIN)/playground ui --port $(PORT)
+
+# The same workflow without a browser: init, run and export the penguins example.
+demo: setup
 	mkdir -p $(DEMO)
 	$(BIN)/playground init examples/data/penguins.csv --target species -o $(DEMO)/spec.yaml
 	$(BIN)/playground run $(DEMO)/spec.yaml

@@ -154,6 +154,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ui(args: argparse.Namespace) -> int:
+    from playground_ui.app import playground_home, serve
+
+    home = Path(args.home) if args.home else playground_home()
+    print(f"AI-Playground on http://localhost:{args.port} (projects in {home}); Ctrl+C stops it")
+    serve(port=args.port, home=home, show=args.show)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="playground",
@@ -181,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("--sheet", help="the Excel sheet to read, by name (default: the first)")
     init.set_defaults(func=_cmd_init)
+
+    ui = sub.add_parser("ui", help="serve the playground in the browser")
+    ui.add_argument("--port", type=int, default=5006, help="port to serve on (default 5006)")
+    ui.add_argument(
+        "--home", help="where projects are kept (default: $PLAYGROUND_HOME or ~/.playground)"
+    )
+    ui.add_argument("--show", action="store_true", help="open a browser tab")
+    ui.set_defaults(func=_cmd_ui)
 
     validate = sub.add_parser("validate", help="check a spec and its data file")
     validate.add_argument("spec")

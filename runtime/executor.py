@@ -363,6 +363,11 @@ class Runner:
             summary=column_summary(after),
         )
 
+    def data_after(self, index: int) -> pd.DataFrame:
+        """The data after step `index`: all rows after a cleaning step, the training
+        split's features after a column step."""
+        return self._frame_after(index).data
+
     def previews(self) -> list[StepPreview]:
         return [self.preview(i) for i, _ in self.spec.active_steps()]
 

@@ -1,0 +1,94 @@
+"""The Panel app: one Workspace per browser session, one tab per stage.
+
+`playground ui` serves it; every browser tab gets its own session, so two
+people (or two tabs) never see each other's data or runs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import panel as pn
+
+from .state import Workspace
+from .views.data import DataView
+from .views.export import ExportView
+from .views.model import ModelView
+from .views.prepare import PrepareView
+from .views.train import TrainView
+
+ALERT = {"info": "info", "success": "success", "error": "danger"}
+
+
+def playground_home() -> Path:
+    """Where projects live: $PLAYGROUND_HOME, or ~/.playground."""
+    return Path(os.environ.get("PLAYGROUND_HOME") or Path.home() / ".playground")
+
+
+def _message(text: str, kind: str):
+    if not text:
+        return pn.Spacer(height=0)
+    return pn.pane.Alert(text, alert_type=ALERT[kind], sizing_mode="stretch_width", margin=(0, 10))
+
+
+def build_app(home: str | Path | None = None) -> pn.viewable.Viewable:
+    """The whole app for one session."""
+    ws = Workspace(home or playground_home())
+    undo = pn.widgets.Button(label="↶ Undo", description="Undo the last change to the spec")
+    redo = pn.widgets.Button(label="↷ Redo", description="Redo what was undone")
+    undo.on_click(lambda _: ws.undo())
+    redo.on_click(lambda _: ws.redo())
+
+    def history_state(revision):
+        undo.disabled = not ws.history.can_undo
+        redo.disabled = not ws.history.can_redo
+        name = f"**{ws.spec.name}** · {ws.spec.task}" if ws.spec else "no data yet"
+        return pn.pane.Markdown(name, margin=(12, 10))
+
+    header = pn.Row(
+        pn.pane.Markdown("## AI-Playground", margin=(0, 10)),
+        pn.bind(history_state, ws.param.revision),
+        pn.HSpacer(),
+        undo,
+        redo,
+        sizing_mode="stretch_width",
+        styles={"border-bottom": "1px solid #ddd"},
+    )
+    tabs = pn.Tabs(
+        ("1 · Data", DataView(ws)),
+        ("2 · Prepare", PrepareView(ws)),
+        ("3 · Split & model", ModelView(ws)),
+        ("4 · Train & results", TrainView(ws)),
+        ("5 · Export", ExportView(ws)),
+        dynamic=True,
+        sizing_mode="stretch_width",
+    )
+    app = pn.Column(
+        header,
+        pn.bind(_message, ws.param.message, ws.param.message_kind),
+        tabs,
+        sizing_mode="stretch_width",
+    )
+    app.workspace = ws  # for tests and debugging
+    return app
+
+
+def _warm_up() -> None:
+    """Import the libraries training uses now, so that the first click is not the slow one."""
+    import sklearn.ensemble
+    import sklearn.linear_model  # noqa: F401
+    import xgboost  # noqa: F401
+
+
+def serve(port: int = 5006, home: str | Path | None = None, show: bool = False, **kwargs):
+    """Serve the app; each browser session calls build_app anew."""
+    pn.extension("tabulator", "codeeditor", notifications=False)
+    _warm_up()
+    return pn.serve(
+        lambda: build_app(home),
+        port=port,
+        show=show,
+        title="AI-Playground",
+        **kwargs,
+    )

@@ -1,0 +1,534 @@
+"""The state of one playground session, with no widgets in it.
+
+A `Workspace` owns one project: its data file, the history of its spec and
+the last training run. Every change a person makes is a function here that
+builds a new spec, validates it and pushes it on the history; a change that
+does not validate is refused with the validation message and the spec stays
+as it was. The views only call these functions and draw what they expose, so
+all of it is testable without a browser.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+import shutil
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import param
+import yaml
+
+from generator import render
+from generator.bundle import render_bundle, write_bundle
+from runtime.dataset import DataError, class_labels, infer_column_type
+from runtime.defaults import default_spec
+from runtime.executor import RunError, Runner, RunResult, StepPreview
+from runtime.models import MODELS_BY_NAME
+from runtime.spec import Spec, SpecError, dump_spec, parse_spec, spec_to_dict
+from runtime.steps import STEPS_BY_NAME
+
+# File types the upload accepts, as the reader detects them.
+UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".json", ".jsonl")
+# Uploads larger than this are refused before they are written.
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "data"
+
+# Which column types a column parameter of each kind lists.
+SUITABLE_TYPES = {
+    "any": None,
+    "numeric": {"numeric"},
+    "categorical": {"categorical", "boolean"},
+    "datetime": {"datetime"},
+    "text": {"text", "categorical"},
+    "boolean": {"boolean"},
+}
+
+USER_ERRORS = (SpecError, DataError, RunError)
+
+
+def example_files() -> dict[str, Path]:
+    """The bundled example datasets, by file name."""
+    return {p.name: p for p in sorted(EXAMPLES_DIR.glob("*.csv"))}
+
+
+def safe_filename(name: str) -> str:
+    """The upload's base name with anything but letters, digits, `.-_` replaced."""
+    base = Path(name.replace("\\", "/")).name
+    cleaned = re.sub(r"[^\w.\-]+", "_", base).strip("._") or "data"
+    return cleaned[:120]
+
+
+class History:
+    """Spec versions with a cursor: undo and redo move it, a new push cuts the redo branch."""
+
+    def __init__(self) -> None:
+        self._texts: list[str] = []
+        self._cursor = -1
+
+    def push(self, spec: Spec) -> None:
+        del self._texts[self._cursor + 1 :]
+        self._texts.append(dump_spec(spec))
+        self._cursor = len(self._texts) - 1
+
+    def current(self) -> Spec | None:
+        if self._cursor < 0:
+            return None
+        return parse_spec(yaml.safe_load(self._texts[self._cursor]))
+
+    @property
+    def can_undo(self) -> bool:
+        return self._cursor > 0
+
+    @property
+    def can_redo(self) -> bool:
+        return self._cursor < len(self._texts) - 1
+
+    def undo(self) -> Spec | None:
+        if self.can_undo:
+            self._cursor -= 1
+        return self.current()
+
+    def redo(self) -> Spec | None:
+        if self.can_redo:
+            self._cursor += 1
+        return self.current()
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+
+class Workspace(param.Parameterized):
+    """One session's project: data file, spec history, last run."""
+
+    spec = param.ClassSelector(class_=Spec, allow_None=True, doc="The current spec.")
+    revision = param.Integer(default=0, doc="Counts spec changes; views redraw on it.")
+    data_revision = param.Integer(default=0, doc="Counts data files opened.")
+    message = param.String(default="", doc="The last problem or notice for the person.")
+    message_kind = param.Selector(default="info", objects=["info", "success", "error"])
+    result = param.ClassSelector(class_=RunResult, allow_None=True, doc="The last run.")
+    result_revision = param.Integer(default=-1, doc="The revision the last run trained.")
+
+    def __init__(self, home: str | Path, **params: Any):
+        super().__init__(**params)
+        self.home = Path(home)
+        self.project_dir: Path | None = None
+        self.history = History()
+        self._code: dict[tuple[int, str], str] = {}
+
+    # -- messages ----------------------------------------------------------
+
+    def tell(self, text: str, kind: str = "info") -> None:
+        self.message_kind = kind
+        self.message = text
+
+    def _refuse(self, exc: Exception) -> bool:
+        self.tell(str(exc), "error")
+        return False
+
+    # -- data ----------------------------------------------------------------
+
+    def _new_project_dir(self) -> Path:
+        path = self.home / "projects" / uuid.uuid4().hex[:12]
+        path.mkdir(parents=True)
+        return path
+
+    def load_file(self, filename: str, content: bytes) -> bool:
+        """Start a project from an uploaded file; False (and a message) if it cannot be read."""
+        name = safe_filename(filename)
+        if not name.lower().endswith(UPLOAD_SUFFIXES):
+            return self._refuse(
+                DataError(
+                    f"{filename}: not a data file this playground reads; upload one of "
+                    + ", ".join(UPLOAD_SUFFIXES)
+                )
+            )
+        if not content:
+            return self._refuse(DataError(f"{filename}: the file is empty"))
+        if len(content) > MAX_UPLOAD_BYTES:
+            return self._refuse(
+                DataError(
+                    f"{filename}: {len(content) / 2**20:.0f} MB is more than the 200 MB limit"
+                )
+            )
+        folder = self._new_project_dir()
+        (folder / name).write_bytes(content)
+        return self._open_data(folder, name)
+
+    def load_example(self, name: str) -> bool:
+        files = example_files()
+        if name not in files:
+            return self._refuse(DataError(f"no example named {name!r}; examples: {list(files)}"))
+        folder = self._new_project_dir()
+        shutil.copyfile(files[name], folder / name)
+        return self._open_data(folder, name)
+
+    def _open_data(self, folder: Path, name: str) -> bool:
+        try:
+            spec = default_spec(folder / name, None, folder, name=Path(name).stem)
+        except USER_ERRORS as exc:
+            shutil.rmtree(folder, ignore_errors=True)
+            return self._refuse(exc)
+        self.project_dir = folder
+        self.history = History()
+        self.result = None
+        self._push(spec)
+        self.data_revision += 1
+        rows = len(self.raw_data())
+        self.tell(
+            f"{name}: {rows} rows, {len(spec.columns)} columns. Pick the target to predict, "
+            "or leave it empty to find clusters.",
+            "success",
+        )
+        return True
+
+    def runner(self, spec: Spec | None = None) -> Runner:
+        return Runner(spec or self.spec, self.project_dir)
+
+    def raw_data(self) -> pd.DataFrame:
+        return self.runner().raw_data()
+
+    @property
+    def has_data(self) -> bool:
+        return self.spec is not None
+
+    # -- the spec's history ------------------------------------------------------
+
+    def _push(self, spec: Spec) -> None:
+        self.history.push(spec)
+        self.spec = spec
+        self.revision += 1
+
+    def change(self, edit, done: str = "", check_step=None) -> bool:
+        """Apply `edit` (a function changing a spec dict in place) if the result validates.
+
+        `check_step(spec)` names a step to preview before accepting: a step whose
+        columns do not exist or that fails on the data is refused, not saved.
+        """
+        if self.spec is None:
+            return self._refuse(DataError("open a data file first"))
+        data = copy.deepcopy(spec_to_dict(self.spec))
+        try:
+            edit(data)
+            spec = parse_spec(data)
+        except (*USER_ERRORS, KeyError, IndexError, ValueError) as exc:
+            return self._refuse(exc)
+        if spec == self.spec:
+            return True
+        index = check_step(spec) if check_step else None
+        if index is not None:
+            try:
+                self.runner(spec).preview(index)
+            except USER_ERRORS as exc:
+                return self._refuse(exc)
+        self._push(spec)
+        self.tell(done or "Saved.", "success")
+        return True
+
+    def undo(self) -> None:
+        if self.history.can_undo:
+            self.spec = self.history.undo()
+            self.revision += 1
+            self.tell("Undone.")
+
+    def redo(self) -> None:
+        if self.history.can_redo:
+            self.spec = self.history.redo()
+            self.revision += 1
+            self.tell("Redone.")
+
+    # -- target, task and columns ----------------------------------------------
+
+    def set_target(self, target: str | None) -> bool:
+        """Predict `target` (None: find clusters), with the defaults that fit it."""
+        if self.spec is None:
+            return self._refuse(DataError("open a data file first"))
+        if target == self.spec.target:
+            return True
+        try:
+            spec = default_spec(
+                self.runner().data_path,
+                target,
+                self.project_dir,
+                name=self.spec.name,
+                seed=self.spec.seed,
+                read_options=dict(self.spec.dataset.read_options),
+            )
+        except USER_ERRORS as exc:
+            return self._refuse(exc)
+        self._push(spec)
+        what = f"predicting {target!r} ({spec.task})" if target else "finding clusters"
+        self.tell(f"Now {what}; steps and model were set to fit it.", "success")
+        return True
+
+    def set_task(self, task: str) -> bool:
+        """Override the inferred task, e.g. treat a numeric target with few values as classes."""
+        target = self.spec.target if self.spec else None
+        if task == "clustering":
+            return self.set_target(None)
+        if target is None:
+            return self._refuse(SpecError(f"pick a target column first; {task} predicts one"))
+        labels = class_labels(self.raw_data()[target])
+
+        def edit(data: dict) -> None:
+            data["task"] = task
+            data["classes"] = labels if task != "regression" else None
+            data["split"]["stratify"] = task != "regression"
+            decl = MODELS_BY_NAME[data["model"]["type"]]
+            if task not in decl.tasks:
+                data["model"] = _first_model_for(task)
+
+        return self.change(edit, f"Task set to {task}.")
+
+    def set_column(self, name: str, *, type: str | None = None, role: str | None = None) -> bool:
+        if role == "target":
+            return self.set_target(name)
+
+        def edit(data: dict) -> None:
+            column = next(c for c in data["columns"] if c["name"] == name)
+            if type is not None:
+                column["type"] = type
+            if role is not None:
+                column["role"] = role
+
+        return self.change(edit, f"Column {name!r} updated.")
+
+    # -- steps -------------------------------------------------------------------
+
+    def add_step(self, step_type: str, params: dict[str, Any], position: int | None = None) -> bool:
+        decl = STEPS_BY_NAME[step_type]
+        added = {}
+
+        def edit(data: dict) -> None:
+            step = {"type": step_type, "params": params, "enabled": True}
+            steps = data["steps"]
+            at = len(steps) if position is None else position - 1
+            if position is None and decl.stage == "clean":
+                # Cleaning runs before every column step; put it after the last cleaning step.
+                stages = [STEPS_BY_NAME[s["type"]].stage for s in steps]
+                at = max((i + 1 for i, s in enumerate(stages) if s == "clean"), default=0)
+            steps.insert(at, step)
+            added["index"] = at + 1
+
+        return self.change(edit, f"Added step: {decl.title}.", lambda _: added["index"])
+
+    def update_step(self, index: int, params: dict[str, Any]) -> bool:
+        def edit(data: dict) -> None:
+            data["steps"][index - 1]["params"] = params
+
+        enabled = self.spec is not None and self.spec.steps[index - 1].enabled
+        return self.change(edit, f"Step {index} updated.", lambda _: index if enabled else None)
+
+    def remove_step(self, index: int) -> bool:
+        def edit(data: dict) -> None:
+            del data["steps"][index - 1]
+
+        return self.change(edit, f"Step {index} removed.")
+
+    def move_step(self, index: int, offset: int) -> bool:
+        def edit(data: dict) -> None:
+            steps = data["steps"]
+            to = index - 1 + offset
+            if not 0 <= to < len(steps):
+                raise SpecError(f"step {index} cannot move further")
+            steps.insert(to, steps.pop(index - 1))
+
+        return self.change(edit, f"Step {index} moved.")
+
+    def set_step_enabled(self, index: int, enabled: bool) -> bool:
+        def edit(data: dict) -> None:
+            data["steps"][index - 1]["enabled"] = enabled
+
+        return self.change(edit, f"Step {index} {'enabled' if enabled else 'disabled'}.")
+
+    def columns_for_step(self, stage: str, position: int | None = None) -> dict[str, str]:
+        """Column name -> type of the frame a new `stage` step at `position` would receive."""
+        position = len(self.spec.steps) + 1 if position is None else position
+        runner = self.runner()
+        earlier = [i for i, _ in self.spec.active_steps() if i < position]
+        if stage == "clean":
+            earlier = [i for i, _ in self.spec.active_steps("clean") if i < position]
+        last_stage = STEPS_BY_NAME[self.spec.steps[earlier[-1] - 1].type].stage if earlier else None
+        types = {c.name: c.type for c in self.spec.columns}
+        if stage != "clean" and last_stage in (None, "clean"):
+            # Column steps receive the features only, after the split.
+            return {name: types[name] for name in self.spec.features}
+        if not earlier:
+            return {name: types.get(name, "categorical") for name in self.raw_data().columns}
+        frame = runner.data_after(earlier[-1])
+        return {
+            name: types[name] if name in types else infer_column_type(frame[name])
+            for name in frame.columns
+        }
+
+    def preview(self, index: int) -> StepPreview | None:
+        try:
+            return self.runner().preview(index)
+        except USER_ERRORS as exc:
+            self._refuse(exc)
+            return None
+
+    # -- split, model, evaluation --------------------------------------------------
+
+    def set_split(self, **fields: Any) -> bool:
+        def edit(data: dict) -> None:
+            data["split"].update(fields)
+
+        return self.change(edit, "Split updated.")
+
+    def set_evaluation(self, **fields: Any) -> bool:
+        def edit(data: dict) -> None:
+            data["evaluation"].update(fields)
+
+        return self.change(edit, "Evaluation updated.")
+
+    def set_seed(self, seed: int) -> bool:
+        def edit(data: dict) -> None:
+            data["seed"] = seed
+
+        return self.change(edit, f"Seed set to {seed}.")
+
+    def set_model(self, model_type: str, params: dict[str, Any] | None = None) -> bool:
+        def edit(data: dict) -> None:
+            data["model"] = {"type": model_type, "params": params or {}}
+
+        return self.change(edit, f"Model: {MODELS_BY_NAME[model_type].title}.")
+
+    def models_for_task(self) -> list[str]:
+        return [n for n, m in MODELS_BY_NAME.items() if self.spec.task in m.tasks]
+
+    # -- exploration views ---------------------------------------------------------
+
+    def add_view(self, view: str, columns: list[str]) -> bool:
+        def edit(data: dict) -> None:
+            data["explore"].append({"view": view, "columns": columns})
+
+        return self.change(edit, "View added; the notebook will show it too.")
+
+    def remove_view(self, index: int) -> bool:
+        def edit(data: dict) -> None:
+            del data["explore"][index]
+
+        return self.change(edit, "View removed.")
+
+    # -- code ------------------------------------------------------------------
+
+    def code(self, which: str) -> str:
+        """The exported code for what is on screen: preprocessing.py or train.py."""
+        if self.spec is None:
+            return ""
+        # Several panels show the same file; render (and format) it once per change.
+        key = (self.revision, which)
+        if key not in self._code:
+            if which == "preprocessing.py":
+                code = render.render_preprocessing(self.spec)
+            else:
+                code = render.render_train(self.spec, Path(self.spec.dataset.path).name)
+            self._code = {k: v for k, v in self._code.items() if k[0] == self.revision}
+            self._code[key] = code
+        return self._code[key]
+
+    # -- training and export -----------------------------------------------------
+
+    def train(self) -> RunResult | None:
+        """Train the current spec here and keep its result (see start_training for the UI)."""
+        job = self.start_training()
+        return self.finish_training(job())
+
+    def start_training(self):
+        """A function that trains the current spec and returns (revision, result or error).
+
+        It touches no state, so the views can call it on a worker thread and hand
+        its outcome to `finish_training` on the UI thread.
+        """
+        revision, runner = self.revision, self.runner()
+
+        def job():
+            try:
+                return revision, runner.run()
+            except USER_ERRORS as exc:
+                return revision, exc
+
+        return job
+
+    def finish_training(self, outcome) -> RunResult | None:
+        revision, result = outcome
+        if isinstance(result, Exception):
+            self._refuse(result)
+            return None
+        self.result_revision = revision
+        self.result = result
+        return result
+
+    @property
+    def result_is_current(self) -> bool:
+        return self.result is not None and self.result_revision == self.revision
+
+    def bundle_files(self) -> dict[str, str | bytes]:
+        if not self.result_is_current:
+            raise RunError("train the current spec first; the export holds its metrics")
+        return render_bundle(self.runner(self.result.spec), self.result)
+
+    def export_zip(self) -> bytes:
+        """The exported project as zip bytes."""
+        files = self.bundle_files()
+        out = self.project_dir / "export" / f"{safe_filename(self.spec.name)}.zip"
+        write_bundle(files, out)
+        return out.read_bytes()
+
+    def import_spec(self, filename: str, content: bytes) -> bool:
+        """Restore a session from an exported zip, or from a spec.yaml for the open data."""
+        try:
+            if filename.lower().endswith(".zip"):
+                return self._import_zip(content)
+            data = yaml.safe_load(content.decode("utf-8"))
+            spec = parse_spec(data)
+        except (UnicodeDecodeError, yaml.YAMLError, zipfile.BadZipFile) as exc:
+            return self._refuse(SpecError(f"{filename}: not a spec file or export ({exc})"))
+        except USER_ERRORS as exc:
+            return self._refuse(exc)
+        if self.project_dir is None:
+            return self._refuse(
+                DataError(f"{filename} names the data {spec.dataset.path!r}: open that file first")
+            )
+        spec.dataset.path = Path(self.spec.dataset.path).name
+        try:
+            self.runner(spec).data_sha256()
+        except USER_ERRORS as exc:
+            return self._refuse(exc)
+        self._push(spec)
+        self.tell(f"Restored the spec from {filename}.", "success")
+        return True
+
+    def _import_zip(self, content: bytes) -> bool:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = archive.namelist()
+            spec_name = next((n for n in names if n.endswith("spec.yaml")), None)
+            if spec_name is None:
+                raise SpecError("the zip holds no spec.yaml; import an AI-Playground export")
+            spec = parse_spec(yaml.safe_load(archive.read(spec_name).decode("utf-8")))
+            root = spec_name[: -len("spec.yaml")]
+            data_name = root + spec.dataset.path
+            if data_name not in names:
+                raise DataError(f"the zip holds no {spec.dataset.path}; it is not a whole export")
+            folder = self._new_project_dir()
+            file_name = safe_filename(Path(spec.dataset.path).name)
+            (folder / file_name).write_bytes(archive.read(data_name))
+        spec.dataset.path = file_name
+        self.project_dir = folder
+        self.history = History()
+        self.result = None
+        self._push(spec)
+        self.data_revision += 1
+        self.tell(f"Restored {spec.name!r} from the export.", "success")
+        return True
+
+
+def _first_model_for(task: str) -> dict:
+    name = next(n for n, m in MODELS_BY_NAME.items() if task in m.tasks)
+    return {"type": name, "params": {}}

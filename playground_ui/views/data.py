@@ -1,0 +1,142 @@
+"""Data: upload or open an example, see the rows, set column types, roles and the task."""
+
+from __future__ import annotations
+
+import pandas as pd
+import panel as pn
+from panel.viewable import Viewer
+
+from runtime.spec import ColumnSpec, Spec
+
+from ..state import UPLOAD_SUFFIXES, Workspace, example_files
+from .common import code_panel, split_layout, table
+
+NO_TARGET = "(none: find clusters)"
+TYPES = list(ColumnSpec.model_fields["type"].annotation.__args__)
+ROLES = ["feature", "ignore", "target"]
+TASKS = list(Spec.model_fields["task"].annotation.__args__)
+
+
+class DataView(Viewer):
+    def __init__(self, workspace: Workspace, **params):
+        super().__init__(**params)
+        self.ws = workspace
+        self.upload = pn.widgets.FileInput(accept=",".join(UPLOAD_SUFFIXES), multiple=False)
+        self.upload.param.watch(self._uploaded, "value")
+        examples = list(example_files())
+        self.example = pn.widgets.Select(
+            label="Or open an example",
+            options=examples,
+            value="penguins.csv" if "penguins.csv" in examples else examples[0],
+        )
+        self.open_example = pn.widgets.Button(label="Open example", color="primary")
+        self.open_example.on_click(lambda _: self.ws.load_example(self.example.value))
+        self.target = pn.widgets.Select(label="Target (what to predict)", options=[NO_TARGET])
+        self.target.param.watch(self._target_chosen, "value")
+        self.task = pn.widgets.Select(label="Task", options=TASKS)
+        self.task.param.watch(self._task_chosen, "value")
+        self._syncing = False
+
+    # -- events ----------------------------------------------------------
+
+    def _uploaded(self, event) -> None:
+        if event.new:
+            self.ws.load_file(self.upload.filename or "upload", event.new)
+
+    def _target_chosen(self, event) -> None:
+        if not self._syncing and self.ws.has_data:
+            self.ws.set_target(None if event.new == NO_TARGET else event.new)
+
+    def _task_chosen(self, event) -> None:
+        if not self._syncing and self.ws.has_data and event.new != self.ws.spec.task:
+            self.ws.set_task(event.new)
+            self._sync_choices()
+
+    def _column_edited(self, event) -> None:
+        name = event.row if isinstance(event.row, str) else None
+        frame = self._columns_frame()
+        name = frame.iloc[event.row]["column"] if name is None else name
+        self.ws.set_column(name, **{event.column: event.value})
+
+    # -- drawing ------------------------------------------------------------
+
+    def _sync_choices(self) -> None:
+        spec = self.ws.spec
+        self._syncing = True
+        try:
+            self.target.options = [NO_TARGET] + [c.name for c in spec.columns]
+            self.target.value = spec.target or NO_TARGET
+            self.task.value = spec.task
+        finally:
+            self._syncing = False
+
+    def _columns_frame(self) -> pd.DataFrame:
+        spec = self.ws.spec
+        data = self.ws.raw_data()
+        return pd.DataFrame(
+            {
+                "column": [c.name for c in spec.columns],
+                "type": [c.type for c in spec.columns],
+                "role": [c.role for c in spec.columns],
+                "missing": [int(data[c.name].isna().sum()) for c in spec.columns],
+                "distinct": [int(data[c.name].nunique()) for c in spec.columns],
+            }
+        )
+
+    def _columns(self, revision: int):
+        if not self.ws.has_data:
+            return pn.pane.Markdown(
+                "### Start with data\nUpload a CSV, TSV, Excel, JSON or Parquet file, "
+                "or open one of the examples."
+            )
+        self._sync_choices()
+        spec = self.ws.spec
+        editor = {"type": "list", "values": TYPES}
+        columns = pn.widgets.Tabulator(
+            self._columns_frame(),
+            show_index=False,
+            editors={
+                "column": None,
+                "type": editor,
+                "role": {"type": "list", "values": ROLES},
+                "missing": None,
+                "distinct": None,
+            },
+            sizing_mode="stretch_width",
+            height=min(420, 40 + 32 * len(spec.columns)),
+        )
+        columns.on_edit(self._column_edited)
+        what = f"predict **{spec.target}** ({spec.task})" if spec.target else "find **clusters**"
+        return pn.Column(
+            pn.pane.Markdown(
+                f"### {spec.dataset.path}\nThe model will {what} from "
+                f"{len(spec.features)} feature columns. Edit a column's type or role in "
+                "the table (ignore drops it from the model)."
+            ),
+            pn.Row(self.target, self.task),
+            columns,
+            sizing_mode="stretch_width",
+        )
+
+    def _rows(self, data_revision: int):
+        if not self.ws.has_data:
+            return pn.Spacer()
+        data = self.ws.raw_data()
+        return pn.Column(
+            pn.pane.Markdown(f"#### The data: {len(data)} rows"),
+            table(data.head(5000), page_size=15, header_filters=False),
+            sizing_mode="stretch_width",
+        )
+
+    def __panel__(self):
+        load = pn.Row(
+            pn.Column(pn.pane.Markdown("**Upload a data file**"), self.upload),
+            pn.Column(self.example, self.open_example),
+        )
+        main = pn.Column(
+            load,
+            pn.bind(self._columns, self.ws.param.revision),
+            pn.bind(self._rows, self.ws.param.data_revision),
+            sizing_mode="stretch_width",
+        )
+        return split_layout(main, code_panel(self.ws, "preprocessing.py"))

@@ -1,0 +1,164 @@
+"""Split and model: how rows are divided, and which model learns from them."""
+
+from __future__ import annotations
+
+import panel as pn
+from panel.viewable import Viewer
+
+from runtime.models import MODELS_BY_NAME
+
+from ..forms import ParamForm
+from ..state import Workspace
+from .common import code_panel, split_layout
+
+SPLIT_KINDS = {
+    "Random (shuffled with the seed)": "random",
+    "By time (oldest rows train, newest test)": "time",
+    "By group (a group's rows stay together)": "group",
+}
+
+
+class ModelView(Viewer):
+    def __init__(self, workspace: Workspace, **params):
+        super().__init__(**params)
+        self.ws = workspace
+        self.form: ParamForm | None = None
+        self.model_type = pn.widgets.Select(label="Model")
+        self._syncing = False
+
+    # -- split ---------------------------------------------------------------
+
+    def _split(self, revision: int):
+        if not self.ws.has_data:
+            return pn.pane.Markdown("Open data on the Data tab first.")
+        spec = self.ws.spec
+        split = spec.split
+        names = [c.name for c in spec.columns]
+        dates = [c.name for c in spec.columns if c.type == "datetime"] or names
+        kind = pn.widgets.Select(label="Split", options=SPLIT_KINDS, value=split.kind)
+        validation = pn.widgets.FloatSlider(
+            label="Validation share", start=0.0, end=0.5, step=0.05, value=split.validation
+        )
+        test = pn.widgets.FloatSlider(
+            label="Test share", start=0.05, end=0.5, step=0.05, value=split.test
+        )
+        stratify = pn.widgets.Checkbox(
+            label="Stratify by class (same class shares in every part)",
+            value=split.stratify,
+            disabled=not spec.is_classification,
+        )
+        time_column = pn.widgets.Select(
+            label="Date column to order by", options=dates, value=split.time_column or dates[0]
+        )
+        group_column = pn.widgets.Select(
+            label="Column naming the groups", options=names, value=split.group_column or names[0]
+        )
+        seed = pn.widgets.IntInput(label="Seed", value=spec.seed, start=0)
+        folds = pn.widgets.IntInput(
+            label="Cross-validation folds on the training split (0: none)",
+            value=spec.evaluation.cv_folds or 0,
+            start=0,
+            end=20,
+        )
+        train_share = pn.pane.Markdown()
+
+        def shares(*_):
+            train = 1 - validation.value - test.value
+            train_share.object = f"Training share: **{train:.0%}**"
+
+        validation.param.watch(shares, "value")
+        test.param.watch(shares, "value")
+        shares()
+
+        def apply(_):
+            fields = {
+                "kind": kind.value,
+                "validation": round(validation.value, 4),
+                "test": round(test.value, 4),
+                "train": round(1 - validation.value - test.value, 4),
+                "stratify": stratify.value and spec.is_classification,
+                "time_column": time_column.value if kind.value == "time" else None,
+                "group_column": group_column.value if kind.value == "group" else None,
+            }
+            if self.ws.set_split(**fields):
+                self.ws.set_evaluation(cv_folds=folds.value or None)
+                self.ws.set_seed(seed.value)
+
+        button = pn.widgets.Button(label="Apply split", color="primary")
+        button.on_click(apply)
+        chooser = pn.Column(
+            time_column, visible=kind.param.value.rx() == "time", sizing_mode="stretch_width"
+        )
+        grouper = pn.Column(
+            group_column, visible=kind.param.value.rx() == "group", sizing_mode="stretch_width"
+        )
+        return pn.Column(
+            pn.pane.Markdown("### Split the rows"),
+            kind,
+            chooser,
+            grouper,
+            pn.Row(validation, test),
+            train_share,
+            stratify,
+            pn.Row(seed, folds),
+            button,
+            sizing_mode="stretch_width",
+        )
+
+    # -- model ----------------------------------------------------------------
+
+    def _sync_models(self) -> None:
+        names = self.ws.models_for_task()
+        self._syncing = True
+        try:
+            self.model_type.options = {MODELS_BY_NAME[n].title: n for n in names}
+            self.model_type.value = self.ws.spec.model.type
+        finally:
+            self._syncing = False
+
+    def _model(self, revision: int, chosen: str | None):
+        if not self.ws.has_data:
+            return pn.Spacer()
+        if chosen not in self.ws.models_for_task():
+            chosen = self.ws.spec.model.type
+        decl = MODELS_BY_NAME[chosen]
+        current = self.ws.spec.model
+        values = current.params if current.type == chosen else {}
+        self.form = ParamForm(decl.params, values, {})
+        use = pn.widgets.Button(
+            label="Use this model" if current.type != chosen else "Apply settings",
+            color="primary",
+        )
+        use.on_click(lambda _: self.ws.set_model(chosen, self.form.values()))
+        notes = [decl.explanation]
+        if decl.wrapper is not None:
+            notes.append(decl.wrapper.note)
+        status = "" if current.type == chosen else f" (the spec still uses {current.type})"
+        return pn.Column(
+            pn.pane.Markdown(f"### {decl.title}{status}\n" + "\n\n".join(notes)),
+            self.form.panel(),
+            use,
+            sizing_mode="stretch_width",
+        )
+
+    def __panel__(self):
+        def models(revision):
+            if self.ws.has_data:
+                self._sync_models()
+            return pn.Column(
+                (
+                    pn.pane.Markdown(f"### Choose a model ({self.ws.spec.task})")
+                    if self.ws.has_data
+                    else pn.Spacer()
+                ),
+                self.model_type,
+                visible=self.ws.has_data,
+            )
+
+        main = pn.Column(
+            pn.bind(self._split, self.ws.param.revision),
+            pn.bind(models, self.ws.param.revision),
+            pn.bind(self._model, self.ws.param.revision, self.model_type),
+            sizing_mode="stretch_width",
+        )
+        return split_layout(main, code_panel(self.ws, "train.py"))
