@@ -23,13 +23,6 @@ FRAME = make_frame(30)
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "penguins_species.yaml"
 
 
-@pytest.fixture
-def store(tmp_path) -> Store:
-    store = Store(home=tmp_path / "home")
-    yield store
-    store.close()
-
-
 @functools.cache
 def spec_with_seed(seed: int) -> Spec:
     """A valid spec; specs told apart by their seed (the same object for a seed: don't change it)."""
