@@ -14,8 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
+from reports import assert_user_error
 from synthetic import make_frame, spec_dict
 
+from playground_ui.cli import main
 from runtime.spec import Spec, SpecError, load_spec, parse_spec
 from runtime.store import Store, StoreError
 
@@ -333,3 +335,50 @@ def test_the_home_and_url_come_from_the_environment(tmp_path, monkeypatch):
     shared.create_project("q")
     assert [p.name for p in shared.projects()] == ["q"]
     shared.close()
+
+
+def test_the_runs_command_lists_runs_by_home_or_project(store, capsys, monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_HOME", str(store.home))
+    monkeypatch.delenv("PLAYGROUND_DATABASE_URL", raising=False)
+    one = store.create_project("one")
+    two = store.create_project("two")
+    finished = store.create_run(one.id, spec_with_seed(1))
+    store.start_run(finished.id)
+    folder = store.run_directory(one.id, finished.id)
+    folder.mkdir(parents=True)
+    store.finish_run(finished.id, {"metrics": {"test": {"roc_auc": 0.8125}}}, {}, {}, [], folder)
+    failed = store.create_run(two.id, spec_with_seed(2))
+    store.fail_run(failed.id, "invalid spec:\n  seed: too big")
+
+    assert main(["runs", str(store.home)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["run", "project", "status", "model", "test", "metric"] + [
+        "started",
+        "time",
+    ]
+    assert lines[1].split()[:4] == [str(failed.id), "two", "failed", "random_forest_classifier"]
+    assert lines[2].strip() == "error: invalid spec: seed: too big"
+    assert lines[3].split()[:6] == [
+        str(finished.id),
+        "one",
+        "finished",
+        "random_forest_classifier",
+        "roc_auc",
+        "0.812500",
+    ]
+    assert lines[3].endswith(" s")
+
+    for project in ("one", str(one.id)):
+        assert main(["runs", project]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert [line.split()[0] for line in out[1:]] == [str(finished.id)]
+
+    assert main(["runs", "three"]) == 2
+    assert_user_error(
+        2, *capsys.readouterr(), "no project is named 'three'", f"{one.id} 'one'", f"{two.id} 'two'"
+    )
+    assert main(["runs", str(store.home / "elsewhere")]) == 2
+    assert_user_error(2, *capsys.readouterr(), "is not a folder")
+    monkeypatch.setenv("PLAYGROUND_HOME", str(store.home / "empty"))
+    assert main(["runs", "one"]) == 2
+    assert_user_error(2, *capsys.readouterr(), "no AI-Playground database at")
