@@ -436,11 +436,19 @@ class Jobs:
                 job.wait(GRACE_SECONDS * 2)
 
     def _start_waiting(self) -> None:
+        unstarted = []
         with self._lock:
             while self._pending and len(self._running) < self.max_workers:
                 job = self._pending.popleft()
                 self._running[job.run_id] = job
-                job._start(self._context, self.store.url, str(self.store.home))
+                try:
+                    job._start(self._context, self.store.url, str(self.store.home))
+                except OSError as exc:  # no process to be had (limits, memory)
+                    unstarted.append((job, exc))
+        for job, exc in unstarted:
+            message = f"the training process could not start ({exc}); try again later"
+            self.store.fail_run(job.run_id, message)
+            job._settle("failed", message, 0.0)
 
     def _withdraw(self, job: Job) -> bool:
         """Cancel a job that has not started; False when it has."""

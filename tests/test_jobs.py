@@ -18,7 +18,7 @@ from synthetic import make_frame, spec_dict
 
 from runtime.dataset import DataError
 from runtime.executor import Runner
-from runtime.jobs import Jobs, StageEvent, StatusEvent
+from runtime.jobs import Job, Jobs, StageEvent, StatusEvent
 from runtime.spec import Spec, parse_spec
 from runtime.store import Store, StoreError
 
@@ -211,3 +211,21 @@ def test_submit_needs_a_spec(store, jobs):
     with pytest.raises(StoreError, match="has no spec yet"):
         jobs.submit(project.id)
     assert store.runs(project.id) == []
+
+
+def test_a_worker_that_cannot_start_fails_its_run(store, jobs, monkeypatch):
+    project_id, _ = project_spec(store)
+
+    def no_process(*args) -> None:
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(Job, "_start", no_process)
+    job = jobs.submit(project_id)
+    assert job.done and job.status == "failed"
+    assert (
+        job.error
+        == store.run(job.run_id).error
+        == (
+            "the training process could not start (Resource temporarily unavailable); try again later"
+        )
+    )
