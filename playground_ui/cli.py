@@ -1,4 +1,4 @@
-"""The `playground` command: init, validate, catalog, preview, run, export.
+"""The `playground` command: init, validate, catalog, preview, run, export, runs.
 
 Every failure a person can cause (a bad file, a wrong column, an invalid
 spec) ends with one clear line on stderr and exit status 2, never a traceback.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -16,8 +17,9 @@ from pathlib import Path
 from runtime.dataset import DataError
 from runtime.executor import RunError
 from runtime.spec import SpecError, load_spec, save_spec
+from runtime.store import StoreError
 
-USER_ERRORS = (SpecError, DataError, RunError)
+USER_ERRORS = (SpecError, DataError, RunError, StoreError)
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -163,6 +165,56 @@ def _cmd_ui(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from runtime.store import DATABASE_FILE, URL_VARIABLE, Store, playground_home
+
+    given = Path(args.project_or_home).expanduser()
+    if given.is_dir():
+        home, wanted, url = given, None, f"sqlite:///{given.resolve() / DATABASE_FILE}"
+    elif "/" in args.project_or_home or os.sep in args.project_or_home:
+        raise StoreError(f"{given} is not a folder; give a PLAYGROUND_HOME folder or a project")
+    else:
+        home, wanted, url = playground_home(), args.project_or_home, os.environ.get(URL_VARIABLE)
+    if url is None or url.startswith("sqlite:///"):
+        database = Path(url.removeprefix("sqlite:///")) if url else home / DATABASE_FILE
+        if not database.is_file():
+            raise StoreError(
+                f"no AI-Playground database at {database}; give a PLAYGROUND_HOME folder, "
+                "or a project id or name with PLAYGROUND_HOME set"
+            )
+    store = Store(url, home)
+    projects = {p.id: p for p in store.projects()}
+    if wanted is None:
+        runs = store.runs()
+    else:
+        chosen = [p for p in projects.values() if str(p.id) == wanted or p.name == wanted]
+        if len(chosen) != 1:
+            listed = ", ".join(f"{p.id} {p.name!r}" for p in projects.values()) or "none"
+            what = "several projects are" if chosen else "no project is"
+            raise StoreError(
+                f"{what} named {wanted!r} in {home}; give the id of one of these: {listed}"
+            )
+        runs = store.runs(chosen[0].id)
+    print(
+        f"{'run':>5}  {'project':<20} {'status':<10} {'model':<28} {'test metric':<22} "
+        f"{'started':<17} time"
+    )
+    for run in runs:
+        main = run.main_metric()
+        metric = f"{main[0]} {main[1]:.6f}" if main else "-"
+        started = run.started.astimezone().strftime("%Y-%m-%d %H:%M") if run.started else "-"
+        seconds = f"{run.seconds:.1f} s" if run.seconds is not None else "-"
+        print(
+            f"{run.id:>5}  {projects[run.project_id].name[:20]:<20} {run.status:<10} "
+            f"{run.model[:28]:<28} {metric:<22} {started:<17} {seconds}"
+        )
+        if run.status == "failed":
+            print(f"{'':>7}error: {_one_line(Exception(run.error))}")
+    if not runs:
+        print("(no runs yet)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="playground",
@@ -223,6 +275,15 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", required=True, help="a directory, or a path ending in .zip"
     )
     export.set_defaults(func=_cmd_export)
+
+    runs = sub.add_parser("runs", help="list the runs of a project, or of every project")
+    runs.add_argument(
+        "project_or_home",
+        metavar="PROJECT_OR_HOME",
+        help="a PLAYGROUND_HOME folder (every project's runs), or a project id or name "
+        "in $PLAYGROUND_HOME",
+    )
+    runs.set_defaults(func=_cmd_runs)
     return parser
 
 

@@ -15,6 +15,8 @@ import threading
 import time
 import types
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,17 +63,28 @@ def load_modules(preprocessing_source: str, train_source: str | None = None):
         return prep, None
     train = types.ModuleType("train")
     train.__file__ = "train.py"  # train.py derives its default data path from it
+    with standing_in(prep):
+        exec(compile(train_source, "train.py", "exec"), train.__dict__)  # noqa: S102
+    return prep, train
+
+
+@contextmanager
+def standing_in(prep: types.ModuleType) -> Iterator[types.ModuleType]:
+    """`prep` is the module `preprocessing` while the block runs, under a lock.
+
+    For code that imports it (train.py), and for joblib saving or loading a
+    fitted pipeline, which refers to the functions of preprocessing.py by name.
+    """
     with _IMPORT_LOCK:
         saved = sys.modules.get("preprocessing")
         sys.modules["preprocessing"] = prep
         try:
-            exec(compile(train_source, "train.py", "exec"), train.__dict__)  # noqa: S102
+            yield prep
         finally:
             if saved is None:
                 sys.modules.pop("preprocessing", None)
             else:
                 sys.modules["preprocessing"] = saved
-    return prep, train
 
 
 class PrefixCache:

@@ -311,6 +311,11 @@ def load_spec(path: str | Path) -> Spec:
         raise SpecError(f"spec file not found: {path}") from None
     except UnicodeDecodeError:
         raise SpecError(f"{path}: not a UTF-8 text file; a spec is YAML text") from None
+    return loads_spec(text, str(path))
+
+
+def loads_spec(text: str, source: str = "spec") -> Spec:
+    """Validate spec YAML text (safe loader only); `source` names it in messages."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -318,7 +323,7 @@ def load_spec(path: str | Path) -> Spec:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(f"{path}: not valid YAML{where}: {problem}") from None
+        raise SpecError(f"{source}: not valid YAML{where}: {problem}") from None
     return parse_spec(data)
 
 

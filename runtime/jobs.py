@@ -1,0 +1,467 @@
+"""Training off the UI thread: one worker process per run, with progress and cancel.
+
+    jobs = Jobs(store, max_workers=1, time_limit=600)   # one per server
+    job = jobs.submit(project.id)        # the project's current spec (or spec=...)
+    # in a periodic callback on the UI thread (never blocks):
+    for event in job.events():           # StageEvent, CurveEvent, StatusEvent
+        ...
+    job.status, job.progress, job.error  # the latest of each
+    job.cancel()
+
+How it behaves:
+
+- Each run trains in its own process (multiprocessing, spawn context) with
+  runtime.executor's Runner: the rendered code, exactly as `playground run`.
+  The process sends its progress through a pipe; a thread in the server reads
+  it into the job's event queue, enforces the time limit and watches the
+  process. A crashed or killed worker ends only its own run, marked failed
+  with what happened; the server carries on.
+- The worker writes the fitted model (joblib), the preprocessing.py it
+  refers to and the report to the run's folder, then records the finished run in the store. The job reports
+  `finished` only after reading that record back: a finished run is
+  persisted before anyone is told.
+- Cancel terminates the process and marks the run cancelled; a run past its
+  time limit is terminated and marked failed, naming the limit. A worker that
+  finishes as it is cancelled keeps its result: the store moves a run out of
+  queued/running once only.
+- A spec the runtime cannot run fails with the runtime's own message
+  (RunError, DataError, SpecError), the same words `playground run` prints.
+- Up to `max_workers` runs train at once; the others wait, queued.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import multiprocessing
+import os
+import platform
+import queue
+import shutil
+import signal
+import threading
+import time
+import traceback
+import warnings
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import joblib
+
+from generator.render import render_preprocessing
+from runtime.dataset import DataError
+from runtime.executor import RunError, Runner, RunResult, standing_in
+from runtime.spec import Spec, SpecError
+from runtime.store import MODEL_FILE, PREPROCESSING_FILE, REPORT_FILE, Store, StoreError
+
+# Failures a person can fix; their message is the run's error as it stands.
+USER_ERRORS = (SpecError, DataError, RunError, StoreError)
+# Libraries whose versions a run records (those installed).
+LIBRARIES = ("pandas", "numpy", "scipy", "scikit-learn", "joblib", "xgboost-cpu", "xgboost")
+# How often the watching thread checks for cancel and the time limit (seconds).
+POLL_SECONDS = 0.1
+# How long a terminated worker gets to exit before it is killed (seconds).
+GRACE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class StageEvent:
+    """A stage of the run began: `fraction` of the work is done, `remaining` estimated."""
+
+    run_id: int
+    stage: str
+    fraction: float
+    elapsed: float
+    remaining: float | None
+
+
+@dataclass(frozen=True)
+class CurveEvent:
+    """One point of a live training curve (say validation loss per boosting round).
+
+    Reserved: models that report while they fit will send these; none does yet.
+    """
+
+    run_id: int
+    series: str
+    x: float
+    y: float
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """The run's status changed: running, then finished, failed or cancelled.
+
+    A final status is sent once the store holds it; `message` is the error.
+    """
+
+    run_id: int
+    status: str
+    elapsed: float
+    message: str = ""
+
+
+Event = StageEvent | CurveEvent | StatusEvent
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+# -- the worker process ------------------------------------------------------------------
+
+
+class _ServerGone(Exception):
+    """The server closed its end of the pipe: nobody waits for this run."""
+
+
+class _Progress:
+    """Sends the worker's events; a stage's share of the work comes from fixed weights."""
+
+    def __init__(self, connection, run_id: int):
+        self.connection = connection
+        self.run_id = run_id
+        self.started = time.monotonic()
+        self.work_started: float | None = None
+        self.weights: dict[str, float] = {}
+        self.timings: dict[str, float] = {}
+
+    def send(self, event: Event) -> None:
+        try:
+            self.connection.send(event)
+        except OSError as exc:
+            raise _ServerGone from exc
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Announce the stage (with the share done and the time left), then time it."""
+        begun = time.monotonic()
+        if self.work_started is None:
+            self.work_started = begun
+        names = list(self.weights)
+        done = sum(self.weights[n] for n in names[: names.index(name)]) / sum(self.weights.values())
+        worked = begun - self.work_started
+        remaining = worked * (1 - done) / done if done > 0 else None
+        self.send(StageEvent(self.run_id, name, done, begun - self.started, remaining))
+        try:
+            yield
+        finally:  # a failed stage's time too: it shows where the run stopped
+            self.timings[name] = time.monotonic() - begun
+
+
+def _stage_weights(spec: Spec) -> dict[str, float]:
+    steps = {_step_stage(i, step.type): 1.0 for i, step in spec.active_steps()}
+    # Training fits the model once, and once more per cross-validation fold.
+    folds = spec.evaluation.cv_folds or 0
+    return {"read data": 1.0, **steps, "train": 3.0 * (1 + folds), "save": 0.5}
+
+
+def _step_stage(index: int, step_type: str) -> str:
+    return f"step {index}: {step_type}"
+
+
+def _work(connection, url: str, home: str, run_id: int) -> None:
+    """The worker process: train the run's spec and record the outcome in the store."""
+    store = Store(url, home)
+    if not store.start_run(run_id, os.getpid()):
+        return  # cancelled (or deleted) before it started
+    progress = _Progress(connection, run_id)
+    run = store.run(run_id)
+    folder = store.run_directory(run.project_id, run_id)
+    try:
+        progress.send(StatusEvent(run_id, "running", 0.0))
+        spec = run.spec
+        progress.weights = _stage_weights(spec)
+        with warnings.catch_warnings():
+            # Library warnings (convergence and the like) would only reach the
+            # server's log; the metrics speak for the model.
+            warnings.simplefilter("ignore")
+            result = _train(spec, store.project_directory(run.project_id), progress, folder)
+        progress.timings["total"] = time.monotonic() - progress.started
+        recorded = store.finish_run(
+            run_id, result.report, progress.timings, library_versions(), result.warnings, folder
+        )
+        if not recorded:  # cancelled meanwhile, or the project was deleted
+            shutil.rmtree(folder, ignore_errors=True)
+    except _ServerGone:
+        shutil.rmtree(folder, ignore_errors=True)
+        store.fail_run(run_id, "the server stopped while this run trained; run it again")
+    except Exception as exc:  # noqa: BLE001 - every failure becomes the run's message
+        shutil.rmtree(folder, ignore_errors=True)
+        progress.timings["total"] = time.monotonic() - progress.started
+        if not isinstance(exc, USER_ERRORS):
+            traceback.print_exc()  # for the server's log: this is a bug to fix
+        store.fail_run(run_id, _failure_message(exc), progress.timings)
+    finally:
+        connection.close()
+
+
+def _train(spec: Spec, base_dir: Path, progress: _Progress, folder: Path) -> RunResult:
+    """Runner.run(), stage by stage, then the model and report saved in `folder`."""
+    runner = Runner(spec, base_dir)
+    with progress.stage("read data"):
+        runner.raw_data()
+    for index, step in spec.active_steps():
+        with progress.stage(_step_stage(index, step.type)):
+            runner.preview(index)
+    with progress.stage("train"):
+        result = runner.run()  # the step previews above are cached
+    with progress.stage("save"):
+        folder.mkdir(parents=True, exist_ok=True)
+        # As in the exported project: the pickled pipeline names the functions
+        # of preprocessing.py, so that file is saved beside it.
+        (folder / PREPROCESSING_FILE).write_text(render_preprocessing(spec), encoding="utf-8")
+        prep, _ = runner.modules()
+        with standing_in(prep):
+            joblib.dump(result.pipeline, folder / MODEL_FILE)
+        report = json.dumps(result.report, indent=2, ensure_ascii=False, default=float)
+        (folder / REPORT_FILE).write_text(report + "\n", encoding="utf-8")
+    return result
+
+
+def _failure_message(exc: Exception) -> str:
+    if isinstance(exc, USER_ERRORS):
+        return str(exc)
+    return f"training failed unexpectedly: {type(exc).__name__}: {exc}"
+
+
+def _exit_message(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"was killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"was killed by signal {-exitcode}"
+    else:
+        how = f"exited with code {exitcode}"
+    return (
+        f"the training process {how} before the run ended (out of memory, or stopped from "
+        "outside); run it again, with fewer rows or a lighter model if memory is short"
+    )
+
+
+# -- the server side -------------------------------------------------------------------
+
+
+class Job:
+    """One run, queued or training in its worker process. Read it from any thread."""
+
+    def __init__(self, jobs: Jobs, run_id: int, time_limit: float | None):
+        self.run_id = run_id
+        self.time_limit = time_limit
+        self.status = "queued"
+        self.error: str | None = None
+        self.progress: StageEvent | None = None
+        self._jobs = jobs
+        self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self._process = None
+        self._cancel = threading.Event()
+        self._done = threading.Event()
+
+    def __repr__(self) -> str:
+        return f"<Job run {self.run_id} {self.status}>"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def events(self) -> list[Event]:
+        """The events since the last call, oldest first; never blocks."""
+        found = []
+        while True:
+            try:
+                found.append(self._events.get_nowait())
+            except queue.Empty:
+                return found
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run has ended and is recorded; whether it has."""
+        return self._done.wait(timeout)
+
+    def cancel(self) -> None:
+        """Stop the run: a queued one never starts, a running worker is terminated."""
+        if not self._jobs._withdraw(self):
+            self._cancel.set()
+
+    # -- driven by Jobs and the watching thread ----------------------------------
+
+    def _start(self, context, url: str, home: str) -> None:
+        reader, writer = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_work,
+            args=(writer, url, home, self.run_id),
+            name=f"playground-run-{self.run_id}",
+        )
+        self._process.start()
+        # Only the worker holds the writing end now: when it ends, reading ends.
+        writer.close()
+        threading.Thread(
+            target=self._watch, args=(reader,), name=f"watch-run-{self.run_id}", daemon=True
+        ).start()
+
+    def _watch(self, reader) -> None:
+        started = time.monotonic()
+        stopped: str | None = None
+        try:
+            while True:
+                if self._cancel.is_set():
+                    stopped = "cancel"
+                    break
+                if self.time_limit is not None and time.monotonic() - started > self.time_limit:
+                    stopped = "time limit"
+                    break
+                try:
+                    if reader.poll(POLL_SECONDS):
+                        self._receive(reader.recv())
+                    elif not self._process.is_alive():
+                        break
+                except (EOFError, OSError):
+                    break  # the worker has closed the pipe: it ended
+        finally:
+            reader.close()
+            self._end(stopped, time.monotonic() - started)
+
+    def _receive(self, event: Event) -> None:
+        if isinstance(event, StageEvent):
+            self.progress = event
+        elif isinstance(event, StatusEvent):
+            self.status = event.status
+        self._events.put(event)
+
+    def _stop_process(self) -> None:
+        self._process.terminate()
+        self._process.join(GRACE_SECONDS)
+        if self._process.is_alive():
+            self._process.kill()
+
+    def _end(self, stopped: str | None, elapsed: float) -> None:
+        """Stop the worker if asked, then report the outcome the store holds."""
+        store = self._jobs.store
+        try:
+            if stopped is not None:
+                self._stop_process()
+            self._process.join(GRACE_SECONDS)
+            if self._process.is_alive():  # ended its work, then hung on the way out
+                self._process.kill()
+                self._process.join()
+            if stopped == "cancel":
+                store.cancel_run(self.run_id)
+            elif stopped == "time limit":
+                store.fail_run(
+                    self.run_id,
+                    f"stopped at the time limit of {self.time_limit:g} s; raise the limit, "
+                    "or train on fewer rows or with a lighter model",
+                )
+            # A worker that ended without recording an outcome crashed or was killed.
+            store.fail_run(self.run_id, _exit_message(self._process.exitcode))
+            run = store.run(self.run_id)
+            status, error = run.status, run.error
+        except Exception as exc:  # noqa: BLE001 - the server must outlive any job
+            status, error = "failed", f"the run's outcome could not be recorded: {exc}"
+        self._settle(status, error, elapsed)
+
+    def _settle(self, status: str, error: str | None, elapsed: float) -> None:
+        self.status, self.error = status, error
+        self._events.put(StatusEvent(self.run_id, status, elapsed, error or ""))
+        self._done.set()
+        self._jobs._ended(self)
+
+
+class Jobs:
+    """Starts runs in worker processes, at most `max_workers` at a time.
+
+    `time_limit` (seconds, None for none) applies to runs submitted without one.
+    """
+
+    def __init__(self, store: Store, max_workers: int = 1, time_limit: float | None = None):
+        if max_workers < 1:
+            raise ValueError(f"max_workers must be at least 1, got {max_workers}")
+        self.store = store
+        self.max_workers = max_workers
+        self.time_limit = time_limit
+        self._context = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._pending: deque[Job] = deque()
+        self._running: dict[int, Job] = {}
+        self._jobs: dict[int, Job] = {}
+        atexit.register(self.shutdown)
+
+    def submit(
+        self, project_id: int, spec: Spec | None = None, time_limit: float | None = None
+    ) -> Job:
+        """Queue a run of `spec` (default: the project's current spec) and start it if a
+        worker is free."""
+        if spec is None:
+            spec = self.store.history(project_id).current()
+            if spec is None:
+                raise StoreError(f"project {project_id} has no spec yet; choose a target first")
+        limit = time_limit if time_limit is not None else self.time_limit
+        run = self.store.create_run(project_id, spec, limit)
+        job = Job(self, run.id, limit)
+        with self._lock:
+            self._jobs[run.id] = job
+            self._pending.append(job)
+        self._start_waiting()
+        return job
+
+    def job(self, run_id: int) -> Job | None:
+        """The job of a run submitted here (None for runs of other servers or earlier)."""
+        return self._jobs.get(run_id)
+
+    def jobs(self) -> list[Job]:
+        return list(self._jobs.values())
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Cancel every queued and running job (when the server stops)."""
+        atexit.unregister(self.shutdown)
+        for job in list(self._jobs.values()):
+            if not job.done:
+                job.cancel()
+        if wait:
+            for job in list(self._jobs.values()):
+                job.wait(GRACE_SECONDS * 2)
+
+    def _start_waiting(self) -> None:
+        unstarted = []
+        with self._lock:
+            while self._pending and len(self._running) < self.max_workers:
+                job = self._pending.popleft()
+                self._running[job.run_id] = job
+                try:
+                    job._start(self._context, self.store.url, str(self.store.home))
+                except OSError as exc:  # no process to be had (limits, memory)
+                    unstarted.append((job, exc))
+        for job, exc in unstarted:
+            message = f"the training process could not start ({exc}); try again later"
+            self.store.fail_run(job.run_id, message)
+            job._settle("failed", message, 0.0)
+
+    def _withdraw(self, job: Job) -> bool:
+        """Cancel a job that has not started; False when it has."""
+        with self._lock:
+            if job not in self._pending:
+                return False
+            self._pending.remove(job)
+        self.store.cancel_run(job.run_id)
+        run = self.store.run(job.run_id)
+        job._settle(run.status, run.error, 0.0)
+        return True
+
+    def _ended(self, job: Job) -> None:
+        with self._lock:
+            self._running.pop(job.run_id, None)
+        self._start_waiting()

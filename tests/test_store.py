@@ -1,0 +1,384 @@
+"""The project store: projects, spec history (undo/redo), runs, in real SQLite files.
+
+Every store here lives in tmp_path; "a restart" is a new Store object on the
+same database and home.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from reports import assert_user_error
+from synthetic import make_frame, spec_dict
+
+from playground_ui.cli import main
+from runtime.spec import Spec, SpecError, load_spec, parse_spec
+from runtime.store import Store, StoreError
+
+FRAME = make_frame(30)
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "penguins_species.yaml"
+
+
+@functools.cache
+def spec_with_seed(seed: int) -> Spec:
+    """A valid spec; specs told apart by their seed (the same object for a seed: don't change it)."""
+    return parse_spec(spec_dict(FRAME, "binary", data_file="data/data.csv", seed=seed))
+
+
+def seeds(history) -> list[int]:
+    """The seeds of every version, by walking undo to the start and redo to the end."""
+    current, count = history.position()
+    for _ in range(current - 1):
+        history.undo()
+    found = [history.current().seed]
+    for _ in range(count - 1):
+        found.append(history.redo().seed)
+    for _ in range(count - current):
+        history.undo()
+    return found
+
+
+def test_undo_and_redo_move_through_the_versions(store):
+    history = store.history(store.create_project("p").id)
+    assert history.current() is None
+    assert history.position() == (0, 0)
+    assert [history.push(spec_with_seed(s)) for s in (1, 2, 3)] == [1, 2, 3]
+    assert history.current().seed == 3
+    assert (history.can_undo, history.can_redo) == (True, False)
+
+    assert history.undo().seed == 2
+    assert history.undo().seed == 1
+    assert history.current().seed == 1
+    assert (history.can_undo, history.can_redo) == (False, True)
+    with pytest.raises(StoreError, match="nothing to undo: this is the first version"):
+        history.undo()
+
+    assert history.redo().seed == 2
+    assert history.redo().seed == 3
+    with pytest.raises(StoreError, match="nothing to redo: this is the latest version"):
+        history.redo()
+    assert history.position() == (3, 3)
+
+
+def test_a_push_after_undo_cuts_off_the_redo_branch(store):
+    history = store.history(store.create_project("p").id)
+    for seed in (1, 2, 3):
+        history.push(spec_with_seed(seed))
+    history.undo()
+    history.undo()
+    assert history.push(spec_with_seed(9)) == 2
+    assert history.position() == (2, 2)
+    assert not history.can_redo
+    with pytest.raises(StoreError, match="nothing to redo"):
+        history.redo()
+    assert seeds(history) == [1, 9]
+    assert history.undo().seed == 1
+
+
+def test_pushing_the_current_spec_again_adds_no_version(store):
+    history = store.history(store.create_project("p").id)
+    history.push(spec_with_seed(1))
+    assert history.push(spec_with_seed(1)) == 1
+    history.push(spec_with_seed(2))
+    history.undo()
+    # The same spec as the current one, after an undo: the redo branch stays.
+    assert history.push(spec_with_seed(1)) == 1
+    assert history.position() == (1, 2)
+
+
+def test_everything_survives_a_restart(tmp_path):
+    home = tmp_path / "home"
+    first = Store(home=home)
+    project = first.create_project("Penguins")
+    first.set_data(project.id, "data.csv", b"a,b\n1,2\n")
+    history = first.history(project.id)
+    for seed in (1, 2, 3):
+        history.push(spec_with_seed(seed))
+    history.undo()
+    run = first.create_run(project.id, spec_with_seed(2), time_limit=30)
+    assert first.start_run(run.id, pid=123)
+    folder = first.run_directory(project.id, run.id)
+    folder.mkdir(parents=True)
+    report = {"metrics": {"test": {"roc_auc": 0.75}}, "rows": {"test": 4}}
+    assert first.finish_run(run.id, report, {"train": 0.5}, {"pandas": "3"}, ["big"], folder)
+    first.close()
+
+    second = Store(home=home)
+    assert second.url == first.url
+    (again,) = second.projects()
+    assert (again.id, again.name, again.data_name) == (project.id, "Penguins", "data.csv")
+    assert again.data_path.read_bytes() == b"a,b\n1,2\n"
+    history = second.history(project.id)
+    assert history.position() == (2, 3)
+    assert history.current().seed == 2
+    assert history.redo().seed == 3
+    (stored,) = second.runs(project.id)
+    assert stored.status == "finished"
+    assert stored.report == report
+    assert stored.metrics == {"test": {"roc_auc": 0.75}}
+    assert stored.main_metric() == ("roc_auc", 0.75)
+    assert (stored.timings, stored.libraries, stored.warnings) == (
+        {"train": 0.5},
+        {"pandas": "3"},
+        ["big"],
+    )
+    assert (stored.time_limit, stored.pid, stored.artifacts) == (30, 123, folder)
+    assert stored.spec == spec_with_seed(2)
+    assert stored.seconds >= 0
+    second.close()
+
+
+def test_two_projects_are_isolated(store):
+    one = store.create_project("one")
+    two = store.create_project("two")
+    store.set_data(one.id, "data.csv", b"x\n1\n")
+    store.set_data(two.id, "data.csv", b"x\n2\n")
+    store.history(one.id).push(spec_with_seed(1))
+    store.history(one.id).push(spec_with_seed(2))
+    store.history(two.id).push(spec_with_seed(5))
+    run = store.create_run(two.id, spec_with_seed(5))
+
+    assert store.history(one.id).current().seed == 2
+    assert store.history(two.id).current().seed == 5
+    store.history(one.id).undo()
+    assert store.history(two.id).position() == (1, 1)
+    assert store.runs(one.id) == []
+    assert [r.id for r in store.runs(two.id)] == [run.id]
+    assert store.project(one.id).data_path.read_bytes() == b"x\n1\n"
+    assert store.project(two.id).data_path.read_bytes() == b"x\n2\n"
+
+    store.delete_project(one.id)
+    assert not one.directory.exists()
+    assert [p.id for p in store.projects()] == [two.id]
+    assert store.history(two.id).current().seed == 5
+    assert store.project(two.id).data_path.read_bytes() == b"x\n2\n"
+    with pytest.raises(StoreError, match=f"there is no project {one.id}; it may have been deleted"):
+        store.history(one.id)
+    # Ids are never reused: a new project does not inherit the deleted one's folder.
+    assert store.create_project("three").id > two.id
+
+
+def test_projects_are_listed_by_last_update(store):
+    ids = [store.create_project(name).id for name in ("a", "b", "c")]
+    assert [p.name for p in store.projects()] == ["c", "b", "a"]
+    time.sleep(0.01)
+    renamed = store.rename_project(ids[0], "  a   renamed ")
+    assert renamed.name == "a renamed"
+    assert [p.name for p in store.projects()] == ["a renamed", "c", "b"]
+    time.sleep(0.01)
+    store.history(ids[1]).push(spec_with_seed(1))
+    assert [p.name for p in store.projects()] == ["b", "a renamed", "c"]
+    time.sleep(0.01)
+    store.create_run(ids[2], spec_with_seed(1))
+    assert store.projects()[0].name == "c"
+
+
+@pytest.mark.parametrize(
+    "name, fragment",
+    [("", "the project name is empty"), ("   ", "is empty"), ("x" * 201, "use at most 200")],
+)
+def test_a_bad_project_name_is_refused_with_a_reason(store, name, fragment):
+    with pytest.raises(StoreError, match=fragment):
+        store.create_project(name)
+    project = store.create_project("fine")
+    with pytest.raises(StoreError, match=fragment):
+        store.rename_project(project.id, name)
+    assert store.project(project.id).name == "fine"
+
+
+def test_a_missing_project_or_run_is_named(store):
+    with pytest.raises(StoreError, match="there is no project 42"):
+        store.project(42)
+    with pytest.raises(StoreError, match="there is no project 42"):
+        store.create_run(42, spec_with_seed(1))
+    with pytest.raises(StoreError, match="there is no run 7"):
+        store.run(7)
+
+
+def test_the_data_file_keeps_its_name_and_hash_and_stays_in_the_project(store, tmp_path):
+    project = store.create_project("p")
+    content = b"a;b\n1;2\n"
+    stored = store.set_data(project.id, "../../Sales 2024.csv", content)
+    assert stored.data_name == "Sales 2024.csv"
+    assert stored.data_path == project.directory / "data" / "Sales 2024.csv"
+    assert stored.spec_data_path == "data/Sales 2024.csv"
+    assert stored.data_path.read_bytes() == content
+    assert stored.data_sha256 == hashlib.sha256(content).hexdigest()
+
+    # From a path; the previous file of another name goes.
+    source = tmp_path / "other.parquet"
+    source.write_bytes(b"PAR1")
+    replaced = store.set_data(project.id, source.name, source)
+    assert replaced.data_sha256 == hashlib.sha256(b"PAR1").hexdigest()
+    assert sorted(p.name for p in (project.directory / "data").iterdir()) == ["other.parquet"]
+
+    with pytest.raises(StoreError, match="not a usable file name"):
+        store.set_data(project.id, "..", b"")
+    with pytest.raises(StoreError, match="data file not found"):
+        store.set_data(project.id, "gone.csv", tmp_path / "gone.csv")
+    assert store.project(project.id).data_name == "other.parquet"
+
+
+def test_import_spec_copies_the_data_and_makes_the_first_version(store):
+    project, spec = store.import_spec(EXAMPLE)
+    original = load_spec(EXAMPLE)
+    assert project.name == original.name
+    assert project.data_name == "penguins.csv"
+    assert project.data_sha256 == original.dataset.sha256
+    assert spec.dataset.path == "data/penguins.csv"
+    assert (project.directory / spec.dataset.path).is_file()
+    assert store.history(project.id).current() == spec
+
+
+def test_a_stored_spec_is_read_with_the_safe_loader(store):
+    project = store.create_project("p")
+    store.history(project.id).push(spec_with_seed(1))
+    with sqlite3.connect(store.home / "playground.db") as connection:
+        connection.execute(
+            "UPDATE spec_versions SET yaml = ?", ("!!python/object/apply:os.system ['true']\n",)
+        )
+    with pytest.raises(SpecError, match="not valid YAML"):
+        store.history(project.id).current()
+
+
+def test_sqlite_runs_in_wal_mode(store):
+    store.create_project("p")
+    with sqlite3.connect(store.home / "playground.db") as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_concurrent_writers_each_get_their_own_version(store):
+    """Four writers (each its own Store and connections, as processes would have)
+    push to one history at once: every push gets its own position, none is lost."""
+    project = store.create_project("p")
+    errors = []
+
+    def writer(first_seed: int) -> None:
+        own = Store(store.url, store.home)
+        try:
+            for seed in range(first_seed, first_seed + 6):
+                own.history(project.id).push(spec_with_seed(seed))
+                own.create_run(project.id, spec_with_seed(seed))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=writer, args=(100 * i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    history = store.history(project.id)
+    assert history.position() == (24, 24)
+    assert sorted(seeds(history)) == sorted(100 * i + s for i in range(4) for s in range(6))
+    assert len(store.runs(project.id)) == 24
+
+
+def test_a_run_leaves_queued_and_running_once(store):
+    project = store.create_project("p")
+    run = store.create_run(project.id, spec_with_seed(1))
+    assert (run.status, run.task, run.model) == ("queued", "binary", "random_forest_classifier")
+    assert store.start_run(run.id, pid=1)
+    assert not store.start_run(run.id, pid=2)
+    folder = store.run_directory(project.id, run.id)
+    folder.mkdir(parents=True)
+    assert store.finish_run(run.id, {"metrics": {}}, {}, {}, [], folder)
+    # A cancel or a failure arriving after the finish changes nothing.
+    assert not store.cancel_run(run.id)
+    assert not store.fail_run(run.id, "too late")
+    assert store.run(run.id).status == "finished"
+    assert store.run(run.id).error is None
+
+    queued = store.create_run(project.id, spec_with_seed(1))
+    assert store.cancel_run(queued.id)
+    assert not store.start_run(queued.id)
+    assert store.run(queued.id).status == "cancelled"
+    with pytest.raises(StoreError, match="only a finished run has a model"):
+        store.run(queued.id).load_model()
+    with pytest.raises(StoreError, match="give a number of seconds above 0"):
+        store.create_run(project.id, spec_with_seed(1), time_limit=0)
+
+
+def test_runs_left_active_by_a_crash_are_marked_failed(store):
+    project = store.create_project("p")
+    running = store.create_run(project.id, spec_with_seed(1))
+    store.start_run(running.id)
+    queued = store.create_run(project.id, spec_with_seed(2))
+    done = store.create_run(project.id, spec_with_seed(3))
+    store.cancel_run(done.id)
+    assert sorted(store.fail_interrupted()) == [running.id, queued.id]
+    assert store.run(running.id).error == "the server stopped before this run ended; run it again"
+    assert store.run(done.id).status == "cancelled"
+
+
+def test_the_home_and_url_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_HOME", str(tmp_path / "from-env"))
+    monkeypatch.delenv("PLAYGROUND_DATABASE_URL", raising=False)
+    store = Store()
+    assert store.home == tmp_path / "from-env"
+    assert store.url == f"sqlite:///{tmp_path / 'from-env' / 'playground.db'}"
+    store.create_project("p")
+    assert (tmp_path / "from-env" / "playground.db").is_file()
+    store.close()
+
+    monkeypatch.setenv("PLAYGROUND_DATABASE_URL", f"sqlite:///{tmp_path / 'shared.db'}")
+    shared = Store()
+    assert shared.url.endswith("shared.db")
+    shared.create_project("q")
+    assert [p.name for p in shared.projects()] == ["q"]
+    shared.close()
+
+
+def test_the_runs_command_lists_runs_by_home_or_project(store, capsys, monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_HOME", str(store.home))
+    monkeypatch.delenv("PLAYGROUND_DATABASE_URL", raising=False)
+    one = store.create_project("one")
+    two = store.create_project("two")
+    finished = store.create_run(one.id, spec_with_seed(1))
+    store.start_run(finished.id)
+    folder = store.run_directory(one.id, finished.id)
+    folder.mkdir(parents=True)
+    store.finish_run(finished.id, {"metrics": {"test": {"roc_auc": 0.8125}}}, {}, {}, [], folder)
+    failed = store.create_run(two.id, spec_with_seed(2))
+    store.fail_run(failed.id, "invalid spec:\n  seed: too big")
+
+    assert main(["runs", str(store.home)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["run", "project", "status", "model", "test", "metric"] + [
+        "started",
+        "time",
+    ]
+    assert lines[1].split()[:4] == [str(failed.id), "two", "failed", "random_forest_classifier"]
+    assert lines[2].strip() == "error: invalid spec: seed: too big"
+    assert lines[3].split()[:6] == [
+        str(finished.id),
+        "one",
+        "finished",
+        "random_forest_classifier",
+        "roc_auc",
+        "0.812500",
+    ]
+    assert lines[3].endswith(" s")
+
+    for project in ("one", str(one.id)):
+        assert main(["runs", project]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert [line.split()[0] for line in out[1:]] == [str(finished.id)]
+
+    assert main(["runs", "three"]) == 2
+    assert_user_error(
+        2, *capsys.readouterr(), "no project is named 'three'", f"{one.id} 'one'", f"{two.id} 'two'"
+    )
+    assert main(["runs", str(store.home / "elsewhere")]) == 2
+    assert_user_error(2, *capsys.readouterr(), "is not a folder")
+    monkeypatch.setenv("PLAYGROUND_HOME", str(store.home / "empty"))
+    assert main(["runs", "one"]) == 2
+    assert_user_error(2, *capsys.readouterr(), "no AI-Playground database at")
