@@ -6,10 +6,11 @@ people (or two tabs) never see each other's data or runs.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import panel as pn
+
+from runtime.store import Store, playground_home
 
 from .state import Workspace
 from .views.data import DataView
@@ -21,28 +22,23 @@ from .views.train import TrainView
 ALERT = {"info": "info", "success": "success", "error": "danger"}
 
 
-def playground_home() -> Path:
-    """Where projects live: $PLAYGROUND_HOME, or ~/.playground."""
-    return Path(os.environ.get("PLAYGROUND_HOME") or Path.home() / ".playground")
-
-
 def _message(text: str, kind: str):
     if not text:
         return pn.Spacer(height=0)
     return pn.pane.Alert(text, alert_type=ALERT[kind], sizing_mode="stretch_width", margin=(0, 10))
 
 
-def build_app(home: str | Path | None = None) -> pn.viewable.Viewable:
-    """The whole app for one session."""
-    ws = Workspace(home or playground_home())
+def build_app(home: str | Path | None = None, store: Store | None = None) -> pn.viewable.Viewable:
+    """The whole app for one session; sessions share the store, never a Workspace."""
+    ws = Workspace(home or playground_home(), store=store)
     undo = pn.widgets.Button(label="↶ Undo", description="Undo the last change to the spec")
     redo = pn.widgets.Button(label="↷ Redo", description="Redo what was undone")
     undo.on_click(lambda _: ws.undo())
     redo.on_click(lambda _: ws.redo())
 
     def history_state(revision):
-        undo.disabled = not ws.history.can_undo
-        redo.disabled = not ws.history.can_redo
+        undo.disabled = ws.history is None or not ws.history.can_undo
+        redo.disabled = ws.history is None or not ws.history.can_redo
         name = f"**{ws.spec.name}** · {ws.spec.task}" if ws.spec else "no data yet"
         return pn.pane.Markdown(name, margin=(12, 10))
 
@@ -85,8 +81,10 @@ def serve(port: int = 5006, home: str | Path | None = None, show: bool = False, 
     """Serve the app; each browser session calls build_app anew."""
     pn.extension("tabulator", "codeeditor", notifications=False)
     _warm_up()
+    home = Path(home) if home else playground_home()
+    store = Store(home=home)
     return pn.serve(
-        lambda: build_app(home),
+        lambda: build_app(home, store),
         port=port,
         show=show,
         title="AI-Playground",

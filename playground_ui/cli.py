@@ -157,7 +157,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:
-    from playground_ui.app import playground_home, serve
+    from playground_ui.app import serve
+    from runtime.store import playground_home
 
     home = Path(args.home) if args.home else playground_home()
     print(f"AI-Playground on http://localhost:{args.port} (projects in {home}); Ctrl+C stops it")

@@ -13,8 +13,6 @@ from __future__ import annotations
 import copy
 import io
 import re
-import shutil
-import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -29,8 +27,9 @@ from runtime.dataset import DataError, class_labels, infer_column_type
 from runtime.defaults import default_spec
 from runtime.executor import RunError, Runner, RunResult, StepPreview
 from runtime.models import MODELS_BY_NAME
-from runtime.spec import Spec, SpecError, dump_spec, parse_spec, spec_to_dict
+from runtime.spec import Spec, SpecError, parse_spec, spec_to_dict
 from runtime.steps import STEPS_BY_NAME
+from runtime.store import Project, SpecHistory, Store, StoreError
 
 # File types the upload accepts, as the reader detects them.
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".json", ".jsonl")
@@ -64,45 +63,6 @@ def safe_filename(name: str) -> str:
     return cleaned[:120]
 
 
-class History:
-    """Spec versions with a cursor: undo and redo move it, a new push cuts the redo branch."""
-
-    def __init__(self) -> None:
-        self._texts: list[str] = []
-        self._cursor = -1
-
-    def push(self, spec: Spec) -> None:
-        del self._texts[self._cursor + 1 :]
-        self._texts.append(dump_spec(spec))
-        self._cursor = len(self._texts) - 1
-
-    def current(self) -> Spec | None:
-        if self._cursor < 0:
-            return None
-        return parse_spec(yaml.safe_load(self._texts[self._cursor]))
-
-    @property
-    def can_undo(self) -> bool:
-        return self._cursor > 0
-
-    @property
-    def can_redo(self) -> bool:
-        return self._cursor < len(self._texts) - 1
-
-    def undo(self) -> Spec | None:
-        if self.can_undo:
-            self._cursor -= 1
-        return self.current()
-
-    def redo(self) -> Spec | None:
-        if self.can_redo:
-            self._cursor += 1
-        return self.current()
-
-    def __len__(self) -> int:
-        return len(self._texts)
-
-
 class Workspace(param.Parameterized):
     """One session's project: data file, spec history, last run."""
 
@@ -114,11 +74,14 @@ class Workspace(param.Parameterized):
     result = param.ClassSelector(class_=RunResult, allow_None=True, doc="The last run.")
     result_revision = param.Integer(default=-1, doc="The revision the last run trained.")
 
-    def __init__(self, home: str | Path, **params: Any):
+    def __init__(self, home: str | Path, store: Store | None = None, **params: Any):
         super().__init__(**params)
         self.home = Path(home)
-        self.project_dir: Path | None = None
-        self.history = History()
+        # Projects, their data and every spec version live in the store, so a
+        # reloaded page (or a restarted server) reopens the work where it was.
+        self.store = store or Store(home=self.home)
+        self.project: Project | None = None
+        self.history: SpecHistory | None = None
         self._code: dict[tuple[int, str], str] = {}
 
     # -- messages ----------------------------------------------------------
@@ -133,10 +96,38 @@ class Workspace(param.Parameterized):
 
     # -- data ----------------------------------------------------------------
 
-    def _new_project_dir(self) -> Path:
-        path = self.home / "projects" / uuid.uuid4().hex[:12]
-        path.mkdir(parents=True)
-        return path
+    @property
+    def project_dir(self) -> Path | None:
+        return self.project.directory if self.project else None
+
+    def _new_project(self, file_name: str, content: bytes | Path) -> Project:
+        project = self.store.create_project(Path(file_name).stem or "project")
+        try:
+            return self.store.set_data(project.id, file_name, content)
+        except Exception:
+            self.store.delete_project(project.id)
+            raise
+
+    def projects(self) -> list[Project]:
+        """Every stored project, the most recently changed first."""
+        return self.store.projects()
+
+    def open_project(self, project_id: int) -> bool:
+        """Reopen a stored project at its current spec."""
+        try:
+            project = self.store.project(project_id)
+            history = self.store.history(project_id)
+            spec = history.current()
+        except (*USER_ERRORS, StoreError) as exc:
+            return self._refuse(exc)
+        if spec is None:
+            return self._refuse(StoreError(f"project {project.name!r} has no spec yet"))
+        self.project, self.history, self.result = project, history, None
+        self.spec = spec
+        self.revision += 1
+        self.data_revision += 1
+        self.tell(f"Reopened {project.name!r}.", "success")
+        return True
 
     def load_file(self, filename: str, content: bytes) -> bool:
         """Start a project from an uploaded file; False (and a message) if it cannot be read."""
@@ -156,26 +147,26 @@ class Workspace(param.Parameterized):
                     f"{filename}: {len(content) / 2**20:.0f} MB is more than the 200 MB limit"
                 )
             )
-        folder = self._new_project_dir()
-        (folder / name).write_bytes(content)
-        return self._open_data(folder, name)
+        return self._open_data(name, content)
 
     def load_example(self, name: str) -> bool:
         files = example_files()
         if name not in files:
             return self._refuse(DataError(f"no example named {name!r}; examples: {list(files)}"))
-        folder = self._new_project_dir()
-        shutil.copyfile(files[name], folder / name)
-        return self._open_data(folder, name)
+        return self._open_data(name, files[name])
 
-    def _open_data(self, folder: Path, name: str) -> bool:
+    def _open_data(self, name: str, content: bytes | Path) -> bool:
         try:
-            spec = default_spec(folder / name, None, folder, name=Path(name).stem)
-        except USER_ERRORS as exc:
-            shutil.rmtree(folder, ignore_errors=True)
+            project = self._new_project(name, content)
+        except StoreError as exc:
             return self._refuse(exc)
-        self.project_dir = folder
-        self.history = History()
+        try:
+            spec = default_spec(project.data_path, None, project.directory, name=Path(name).stem)
+        except USER_ERRORS as exc:
+            self.store.delete_project(project.id)
+            return self._refuse(exc)
+        self.project = project
+        self.history = self.store.history(project.id)
         self.result = None
         self._push(spec)
         self.data_revision += 1
@@ -231,13 +222,13 @@ class Workspace(param.Parameterized):
         return True
 
     def undo(self) -> None:
-        if self.history.can_undo:
+        if self.history is not None and self.history.can_undo:
             self.spec = self.history.undo()
             self.revision += 1
             self.tell("Undone.")
 
     def redo(self) -> None:
-        if self.history.can_redo:
+        if self.history is not None and self.history.can_redo:
             self.spec = self.history.redo()
             self.revision += 1
             self.tell("Redone.")
@@ -488,7 +479,7 @@ class Workspace(param.Parameterized):
                 return self._import_zip(content)
             data = yaml.safe_load(content.decode("utf-8"))
             spec = parse_spec(data)
-        except (UnicodeDecodeError, yaml.YAMLError, zipfile.BadZipFile) as exc:
+        except (UnicodeDecodeError, yaml.YAMLError, zipfile.BadZipFile, StoreError) as exc:
             return self._refuse(SpecError(f"{filename}: not a spec file or export ({exc})"))
         except USER_ERRORS as exc:
             return self._refuse(exc)
@@ -496,7 +487,7 @@ class Workspace(param.Parameterized):
             return self._refuse(
                 DataError(f"{filename} names the data {spec.dataset.path!r}: open that file first")
             )
-        spec.dataset.path = Path(self.spec.dataset.path).name
+        spec.dataset.path = self.spec.dataset.path
         try:
             self.runner(spec).data_sha256()
         except USER_ERRORS as exc:
@@ -516,12 +507,12 @@ class Workspace(param.Parameterized):
             data_name = root + spec.dataset.path
             if data_name not in names:
                 raise DataError(f"the zip holds no {spec.dataset.path}; it is not a whole export")
-            folder = self._new_project_dir()
-            file_name = safe_filename(Path(spec.dataset.path).name)
-            (folder / file_name).write_bytes(archive.read(data_name))
-        spec.dataset.path = file_name
-        self.project_dir = folder
-        self.history = History()
+            project = self._new_project(
+                safe_filename(Path(spec.dataset.path).name), archive.read(data_name)
+            )
+        spec.dataset.path = project.spec_data_path
+        self.project = project
+        self.history = self.store.history(project.id)
         self.result = None
         self._push(spec)
         self.data_revision += 1

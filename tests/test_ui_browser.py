@@ -242,3 +242,16 @@ def test_two_pages_stay_isolated(browser, app_url):
     finally:
         first.close()
         second.close()
+
+
+def test_a_reload_reopens_the_project_from_the_list(page):
+    open_example(page, "wine.csv", "cultivar")
+    page.reload()
+    shows(page, "Start with data")
+    projects = page.locator(".bk-input-group").filter(has_text="Or reopen a project")
+    newest = projects.locator("option").first.text_content()
+    assert newest.startswith("wine · ")
+    select(page, "Or reopen a project", newest)
+    page.get_by_role("button", name="Reopen").click()
+    shows(page, "Reopened 'wine'")
+    shows(page, "(multiclass)")

@@ -147,3 +147,15 @@ def test_upload_names_cannot_escape_the_project_folder():
     assert safe_filename("../../etc/passwd.csv") == "passwd.csv"
     assert safe_filename("..\\..\\x y.csv") == "x_y.csv"
     assert safe_filename("...") == "data"
+
+
+def test_the_work_survives_a_new_session_on_the_same_home(penguins, tmp_path):
+    penguins.add_step("scale", {"columns": ["bill_length_mm"]})
+    penguins.undo()
+    later = Workspace(tmp_path)  # a reloaded page, or a restarted server
+    (project,) = [p for p in later.projects() if p.id == penguins.project.id]
+    assert later.open_project(project.id), later.message
+    assert later.spec == penguins.spec
+    later.redo()
+    assert [s.type for s in later.spec.steps][-1] == "scale"
+    assert later.train() is not None

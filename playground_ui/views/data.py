@@ -31,6 +31,9 @@ class DataView(Viewer):
         )
         self.open_example = pn.widgets.Button(label="Open example", color="primary")
         self.open_example.on_click(lambda _: self.ws.load_example(self.example.value))
+        self.reopen = pn.widgets.Select(label="Or reopen a project", options={})
+        self.open_project = pn.widgets.Button(label="Reopen")
+        self.open_project.on_click(self._reopen)
         self.target = pn.widgets.Select(label="Target (what to predict)", options=[NO_TARGET])
         self.target.param.watch(self._target_chosen, "value")
         self.task = pn.widgets.Select(label="Task", options=TASKS)
@@ -38,6 +41,17 @@ class DataView(Viewer):
         self._syncing = False
 
     # -- events ----------------------------------------------------------
+
+    def _projects(self, revision: int):
+        projects = self.ws.projects()
+        self.reopen.options = {
+            f"{p.name} · {p.updated:%Y-%m-%d %H:%M} (#{p.id})": p.id for p in projects
+        }
+        return pn.Column(self.reopen, self.open_project, visible=bool(projects))
+
+    def _reopen(self, _=None) -> None:
+        if self.reopen.value is not None:
+            self.ws.open_project(self.reopen.value)
 
     def _uploaded(self, event) -> None:
         if event.new:
@@ -132,6 +146,7 @@ class DataView(Viewer):
         load = pn.Row(
             pn.Column(pn.pane.Markdown("**Upload a data file**"), self.upload),
             pn.Column(self.example, self.open_example),
+            pn.bind(self._projects, self.ws.param.data_revision),
         )
         main = pn.Column(
             load,
