@@ -10,6 +10,7 @@ from pathlib import Path
 
 import panel as pn
 
+from runtime.jobs import Jobs
 from runtime.store import Store, playground_home
 
 from .state import Workspace
@@ -18,6 +19,10 @@ from .views.export import ExportView
 from .views.model import ModelView
 from .views.prepare import PrepareView
 from .views.train import TrainView
+
+# Trainings that run at once (each in its own process), and how long one may take.
+TRAINING_WORKERS = 2
+TRAINING_TIME_LIMIT = 3600.0
 
 ALERT = {"info": "info", "success": "success", "error": "danger"}
 
@@ -28,9 +33,11 @@ def _message(text: str, kind: str):
     return pn.pane.Alert(text, alert_type=ALERT[kind], sizing_mode="stretch_width", margin=(0, 10))
 
 
-def build_app(home: str | Path | None = None, store: Store | None = None) -> pn.viewable.Viewable:
-    """The whole app for one session; sessions share the store, never a Workspace."""
-    ws = Workspace(home or playground_home(), store=store)
+def build_app(
+    home: str | Path | None = None, store: Store | None = None, jobs: Jobs | None = None
+) -> pn.viewable.Viewable:
+    """The whole app for one session; sessions share the store and jobs, never a Workspace."""
+    ws = Workspace(home or playground_home(), store=store, jobs=jobs)
     undo = pn.widgets.Button(label="↶ Undo", description="Undo the last change to the spec")
     redo = pn.widgets.Button(label="↷ Redo", description="Redo what was undone")
     undo.on_click(lambda _: ws.undo())
@@ -83,8 +90,11 @@ def serve(port: int = 5006, home: str | Path | None = None, show: bool = False, 
     _warm_up()
     home = Path(home) if home else playground_home()
     store = Store(home=home)
+    # Runs a crashed server left behind are marked failed, not shown as running forever.
+    store.fail_interrupted()
+    jobs = Jobs(store, max_workers=TRAINING_WORKERS, time_limit=TRAINING_TIME_LIMIT)
     return pn.serve(
-        lambda: build_app(home, store),
+        lambda: build_app(home, store, jobs),
         port=port,
         show=show,
         title="AI-Playground",

@@ -26,6 +26,7 @@ from generator.bundle import render_bundle, write_bundle
 from runtime.dataset import DataError, class_labels, infer_column_type
 from runtime.defaults import default_spec
 from runtime.executor import RunError, Runner, RunResult, StepPreview
+from runtime.jobs import Job, Jobs
 from runtime.models import MODELS_BY_NAME
 from runtime.spec import Spec, SpecError, parse_spec, spec_to_dict
 from runtime.steps import STEPS_BY_NAME
@@ -74,12 +75,17 @@ class Workspace(param.Parameterized):
     result = param.ClassSelector(class_=RunResult, allow_None=True, doc="The last run.")
     result_revision = param.Integer(default=-1, doc="The revision the last run trained.")
 
-    def __init__(self, home: str | Path, store: Store | None = None, **params: Any):
+    def __init__(
+        self, home: str | Path, store: Store | None = None, jobs: Jobs | None = None, **params: Any
+    ):
         super().__init__(**params)
         self.home = Path(home)
         # Projects, their data and every spec version live in the store, so a
         # reloaded page (or a restarted server) reopens the work where it was.
         self.store = store or Store(home=self.home)
+        # Training runs in worker processes; a server shares one Jobs among its sessions.
+        self.jobs = jobs or Jobs(self.store)
+        self._job_revisions: dict[int, int] = {}
         self.project: Project | None = None
         self.history: SpecHistory | None = None
         self._code: dict[tuple[int, str], str] = {}
@@ -426,35 +432,40 @@ class Workspace(param.Parameterized):
 
     # -- training and export -----------------------------------------------------
 
-    def train(self) -> RunResult | None:
-        """Train the current spec here and keep its result (see start_training for the UI)."""
-        job = self.start_training()
-        return self.finish_training(job())
-
-    def start_training(self):
-        """A function that trains the current spec and returns (revision, result or error).
-
-        It touches no state, so the views can call it on a worker thread and hand
-        its outcome to `finish_training` on the UI thread.
-        """
-        revision, runner = self.revision, self.runner()
-
-        def job():
-            try:
-                return revision, runner.run()
-            except USER_ERRORS as exc:
-                return revision, exc
-
+    def submit_training(self) -> Job:
+        """Start training the current spec in a worker process; the job reports progress."""
+        job = self.jobs.submit(self.project.id, spec=self.spec)
+        self._job_revisions[job.run_id] = self.revision
+        self.tell("Training started.")
         return job
 
-    def finish_training(self, outcome) -> RunResult | None:
-        revision, result = outcome
-        if isinstance(result, Exception):
-            self._refuse(result)
+    def finish_training(self, job: Job) -> RunResult | None:
+        """Take a finished job's run as the current result, or say why there is none."""
+        run = self.store.run(job.run_id)
+        revision = self._job_revisions.pop(job.run_id, None)
+        if run.status == "cancelled":
+            self.tell("Training cancelled.")
             return None
-        self.result_revision = revision
+        if run.status != "finished":
+            self._refuse(RunError(run.error or f"the run ended {run.status}"))
+            return None
+        result = RunResult(
+            report=run.report,
+            pipeline=run.load_model(),
+            seconds=run.seconds or 0.0,
+            spec=run.spec,
+            warnings=run.warnings,
+        )
+        self.result_revision = revision if revision is not None else -1
         self.result = result
+        self.tell("Training finished; the export will reproduce these numbers.", "success")
         return result
+
+    def train(self, timeout: float | None = 600) -> RunResult | None:
+        """Train the current spec and wait for it (the views poll the job instead)."""
+        job = self.submit_training()
+        job.wait(timeout)
+        return self.finish_training(job)
 
     @property
     def result_is_current(self) -> bool:

@@ -159,3 +159,31 @@ def test_the_work_survives_a_new_session_on_the_same_home(penguins, tmp_path):
     later.redo()
     assert [s.type for s in later.spec.steps][-1] == "scale"
     assert later.train() is not None
+
+
+def test_training_runs_in_a_worker_and_can_be_cancelled(penguins):
+    job = penguins.submit_training()
+    job.cancel()
+    assert job.wait(60)
+    assert penguins.finish_training(job) is None
+    assert penguins.message == "Training cancelled." and penguins.result is None
+    assert penguins.store.run(job.run_id).status == "cancelled"
+
+
+def test_a_failing_run_says_why_and_keeps_the_last_result(penguins):
+    assert penguins.train() is not None
+    kept = penguins.result
+    # Every row filtered out: the runtime refuses with a message naming the step.
+    assert penguins.change(
+        lambda d: d["steps"].insert(
+            0,
+            {
+                "type": "filter_rows",
+                "params": {"column": "year", "operator": ">", "value": 3000},
+                "enabled": True,
+            },
+        )
+    )
+    assert penguins.train() is None
+    assert "removed every row" in penguins.message and penguins.message_kind == "error"
+    assert penguins.result is kept

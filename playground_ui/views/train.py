@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pandas as pd
 import panel as pn
 from panel.viewable import Viewer
 
-from ..state import Workspace
+from runtime.jobs import StageEvent
+
+from ..state import USER_ERRORS, Workspace
 from .common import code_panel, split_layout, table
 
 
@@ -27,55 +26,57 @@ class TrainView(Viewer):
         self.ws = workspace
         self.train_button = pn.widgets.Button(label="Train", color="primary", width=140)
         self.train_button.on_click(self._start)
+        self.cancel_button = pn.widgets.Button(label="Cancel", width=100, visible=False)
+        self.cancel_button.on_click(self._cancel)
         self.progress = pn.indicators.Progress(
-            active=False, value=0, max=100, sizing_mode="stretch_width", visible=False
+            value=0, max=100, sizing_mode="stretch_width", visible=False
         )
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width")
-        self._thread: threading.Thread | None = None
-        self._started = 0.0
+        self._job = None
         self._poll = None
-        self._outcome = None
 
     def _start(self, _=None) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        if self._job is not None and not self._job.done:
             return
         if not self.ws.has_data:
             self.ws.tell("Open data on the Data tab first.", "error")
             return
-        warnings = self.ws.runner().warnings()
+        try:
+            warnings = self.ws.runner().warnings()
+            self._job = self.ws.submit_training()
+        except USER_ERRORS as exc:
+            self.ws.tell(str(exc), "error")
+            return
         self.train_button.disabled = True
+        self.cancel_button.visible = True
         self.progress.visible = True
-        self.progress.active = True
-        self.progress.value = -1
-        self._started = time.monotonic()
-        self.status.object = "Training… " + " ".join(warnings)
-        job = self.ws.start_training()
-        self._outcome = None
+        self.progress.value = 0
+        self.status.object = "Starting the training process… " + " ".join(warnings)
+        self._poll = pn.state.add_periodic_callback(self._check, period=250)
 
-        def work():
-            self._outcome = job()
-
-        self._thread = threading.Thread(target=work, daemon=True)
-        self._thread.start()
-        self._poll = pn.state.add_periodic_callback(self._check, period=300)
+    def _cancel(self, _=None) -> None:
+        if self._job is not None:
+            self._job.cancel()
 
     def _check(self) -> None:
-        elapsed = time.monotonic() - self._started
-        if self._thread is not None and self._thread.is_alive():
-            self.status.object = f"Training… {elapsed:.1f} s elapsed"
+        job = self._job
+        for event in job.events():
+            if isinstance(event, StageEvent):
+                self.progress.value = int(100 * event.fraction)
+                left = f", about {event.remaining:.0f} s left" if event.remaining else ""
+                self.status.object = f"{event.stage} · {event.elapsed:.1f} s{left}"
+        if not job.done:
             return
-        if self._poll is not None:
-            self._poll.stop()
-            self._poll = None
+        self._poll.stop()
+        self._poll = None
         self.train_button.disabled = False
-        self.progress.active = False
+        self.cancel_button.visible = False
         self.progress.visible = False
-        self.ws.finish_training(self._outcome)
-        if self.ws.result_is_current:
-            self.status.object = f"Trained in {self.ws.result.seconds:.1f} s."
-            self.ws.tell("Training finished; the export will reproduce these numbers.", "success")
+        result = self.ws.finish_training(job)
+        if result is not None:
+            self.status.object = f"Trained in {result.seconds:.1f} s (run {job.run_id})."
         else:
-            self.status.object = "Training failed: see the message above."
+            self.status.object = f"Run {job.run_id} {job.status}: see the message above."
 
     def _results(self, revision: int, result):
         if result is None:
@@ -110,7 +111,7 @@ class TrainView(Viewer):
 
     def __panel__(self):
         main = pn.Column(
-            pn.Row(self.train_button, self.status, sizing_mode="stretch_width"),
+            pn.Row(self.train_button, self.cancel_button, self.status, sizing_mode="stretch_width"),
             self.progress,
             pn.bind(self._results, self.ws.param.revision, self.ws.param.result),
             sizing_mode="stretch_width",
