@@ -157,6 +157,11 @@ def test_step_module_reproduces_the_preview(tmp_path, step, values):
     assert preview.rows_after == len(mine)
     assert preview.columns_added == [c for c in mine.columns if c not in snapshot.columns]
     assert preview.columns_removed == [c for c in snapshot.columns if c not in mine.columns]
+    if mine.index.equals(snapshot.index):
+        changed = [c for c in mine if c in snapshot and not mine[c].equals(snapshot[c])]
+        assert preview.columns_changed == changed
+    else:
+        assert preview.columns_changed == []
     assert preview.missing_before == int(snapshot.isna().sum().sum())
     assert preview.missing_after == int(mine.isna().sum().sum())
     pd.testing.assert_frame_equal(preview.head, mine.head(10))
