@@ -383,6 +383,40 @@ STEP_TYPES: tuple[StepType, ...] = (
         ),
     ),
     StepType(
+        name="rare_categories",
+        title="Group rare categories",
+        stage="learn",
+        help="Puts the categories that are rare in the training split under one label, "
+        "e.g. 'other', so that a model does not learn from a handful of rows; categories "
+        "never seen in training get that label too. Missing values stay missing.",
+        params=(
+            Param(
+                "columns",
+                "columns",
+                column_kind="categorical",
+                help="Text category columns (numeric codes: change their type to category first).",
+            ),
+            Param(
+                "min_share",
+                "float",
+                default=0.05,
+                minimum=0.0,
+                maximum=0.5,
+                help="A category held by less than this share of the training rows that have "
+                "a value is rare (0.05: under 5 %).",
+            ),
+            Param(
+                "min_count",
+                "int",
+                default=1,
+                minimum=1,
+                maximum=100000,
+                help="A category held by fewer training rows than this is rare too.",
+            ),
+            Param("other", "str", default="other", help="The label the rare categories get."),
+        ),
+    ),
+    StepType(
         name="one_hot",
         title="One-hot encode",
         stage="learn",
@@ -405,6 +439,15 @@ STEP_TYPES: tuple[StepType, ...] = (
                 default="none",
                 choices=("none", "first", "if_binary"),
                 help="Drop one column per feature (useful for unregularised linear models).",
+            ),
+            Param(
+                "handle_unknown",
+                "choice",
+                default="infrequent_if_exist",
+                choices=("infrequent_if_exist", "ignore"),
+                help="A category never seen in training: infrequent_if_exist counts it with "
+                "the categories max_categories pooled (all zeros when none were pooled); "
+                "ignore always gives it all zeros.",
             ),
         ),
     ),
@@ -441,6 +484,12 @@ STEP_TYPES: tuple[StepType, ...] = (
                 minimum=1,
                 maximum=100,
                 help="How many similar rows are averaged.",
+            ),
+            Param(
+                "add_indicator",
+                "bool",
+                default=False,
+                help="Also add a 0/1 column per filled column that had missing values.",
             ),
         ),
     ),
@@ -547,6 +596,52 @@ STEP_TYPES: tuple[StepType, ...] = (
             Param("k", "int", default=1, minimum=1, maximum=10000, help="How many to keep."),
         ),
         needs_complete=True,
+        needs_target=True,
+    ),
+    StepType(
+        name="select_from_model",
+        title="Keep the columns a model finds important",
+        stage="learn",
+        help="Fits a seeded random forest (a classifier or a regressor, by task) on the "
+        "chosen columns of the training split and keeps the columns whose importance is "
+        "at least a factor times the mean or median importance; the others are removed.",
+        params=(
+            Param("columns", "columns", column_kind="numeric", help="Columns to choose among."),
+            Param(
+                "threshold",
+                "choice",
+                default="mean",
+                choices=("mean", "median"),
+                help="The importance a column is measured against: the mean (keeps the "
+                "few strong columns) or the median (keeps about half).",
+            ),
+            Param(
+                "factor",
+                "float",
+                default=1.0,
+                minimum=0.0,
+                maximum=5.0,
+                help="Keep columns with importance at least factor x the threshold; 0 keeps "
+                "every column, then max_features decides.",
+            ),
+            Param(
+                "max_features",
+                "int",
+                nullable=True,
+                minimum=1,
+                maximum=10000,
+                help="Keep at most this many of the most important columns; empty: no limit.",
+            ),
+            Param(
+                "n_estimators",
+                "int",
+                default=100,
+                minimum=10,
+                maximum=500,
+                help="Trees in the forest that rates the columns; more is steadier and slower.",
+            ),
+        ),
+        seeded=True,
         needs_target=True,
     ),
     StepType(
