@@ -109,6 +109,8 @@ class RenderedStep:
     code: str
     imports: tuple[str, ...]
     seeded: bool = False
+    # Module-level code the step's expression uses (a fitted transformer class).
+    definitions: str = ""
 
     @property
     def function(self) -> str:
@@ -126,7 +128,12 @@ def render_step(index: int, step: StepSpec, task: str) -> RenderedStep:
     snippet = environment().get_template(decl.snippet).make_module({"task": task})
     code = str(snippet.code(step.params)).strip()
     imports = tuple(line for line in str(snippet.imports(step.params)).splitlines() if line.strip())
-    return RenderedStep(index, step.type, decl.title, decl.stage, code, imports, decl.seeded)
+    # A snippet may define module-level code too (its optional `definitions` macro).
+    definitions = getattr(snippet, "definitions", None)
+    definitions = str(definitions(step.params)).strip() if definitions else ""
+    return RenderedStep(
+        index, step.type, decl.title, decl.stage, code, imports, decl.seeded, definitions
+    )
 
 
 def read_call(dataset: DatasetSpec) -> str:
@@ -189,6 +196,8 @@ def render_preprocessing(spec: Spec, only: list[int] | None = None, formatted: b
             clean_steps=[s for s in steps if s.stage == "clean"],
             derive_steps=[s for s in steps if s.stage == "derive"],
             pipeline_steps=pipeline_steps,
+            # Each definition once, however many steps use it.
+            definitions=list(dict.fromkeys(s.definitions for s in steps if s.definitions)),
             seeded=any(s.seeded for s in steps),
         )
     )

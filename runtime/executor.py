@@ -139,6 +139,8 @@ class StepPreview:
     missing_after: int
     head: pd.DataFrame
     summary: pd.DataFrame
+    # Columns kept, on the same rows, whose values (or dtype) the step changed.
+    columns_changed: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         # Column steps are fitted and previewed on the training split.
@@ -150,9 +152,23 @@ class StepPreview:
             parts.append(f"added {', '.join(map(repr, self.columns_added[:8]))}")
         if self.columns_removed:
             parts.append(f"removed {', '.join(map(repr, self.columns_removed[:8]))}")
-        if self.missing_after < self.missing_before and self.rows_after == self.rows_before:
+        if self.columns_changed:
+            parts.append(f"changed values in {', '.join(map(repr, self.columns_changed[:8]))}")
+        # Fewer gaps on the same rows and columns: the step filled them.
+        if (
+            self.missing_after < self.missing_before
+            and self.rows_after == self.rows_before
+            and not self.columns_removed
+        ):
             parts.append(f"{self.missing_before - self.missing_after} missing values filled")
         return "; ".join(parts)
+
+
+def changed_columns(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
+    """Columns in both frames, on the same rows, whose values or dtype differ."""
+    if not before.index.equals(after.index):
+        return []  # rows were removed: every column differs, which says nothing
+    return [c for c in after.columns if c in before.columns and not after[c].equals(before[c])]
 
 
 def column_summary(df: pd.DataFrame) -> pd.DataFrame:
@@ -311,21 +327,20 @@ class Runner:
         def compute() -> Frame:
             before = self._frame_before(index)
             self._check_columns(index, before.data)
+            where = f"steps[{index}] ({step.type})"
             render = _renderer()
             module, _ = load_modules(
                 render.render_preprocessing(self.spec, only=[index], formatted=False)
             )
             if self._stage_of(index) == "clean":
-                data = self._guard(f"step {index}", lambda: module.clean(before.data))
+                data = self._guard(where, lambda: module.clean(before.data))
                 if data.empty:
                     raise RunError(
                         f"steps[{index}] ({step.type}) removed every row; loosen it or remove it"
                     )
                 return Frame(data)
             transformer = module.build_preprocessing()
-            data = self._guard(
-                f"step {index}", lambda: transformer.fit_transform(before.data, before.target)
-            )
+            data = self._guard(where, lambda: transformer.fit_transform(before.data, before.target))
             return Frame(data, before.target, transformer)
 
         return self.cache.get_or_compute(key, f"step{index}:{step.type}", compute)
@@ -345,6 +360,14 @@ class Runner:
                     f"steps[{index}] ({step.type}): column {absent[0]!r} does not exist at this "
                     f"point; the columns here are: {here}"
                 )
+            if param.column_kind == "numeric":
+                text = [n for n in names if not pd.api.types.is_numeric_dtype(data[n])]
+                if text:
+                    raise RunError(
+                        f"steps[{index}] ({step.type}): column {text[0]!r} holds "
+                        f"{data[text[0]].dtype} values, not numbers; change its type to "
+                        "number or encode it in an earlier step, or choose a numeric column"
+                    )
 
     @staticmethod
     def _guard(what: str, action):
@@ -374,6 +397,7 @@ class Runner:
             missing_after=int(after.isna().sum().sum()),
             head=after.head(10),
             summary=column_summary(after),
+            columns_changed=changed_columns(before, after),
         )
 
     def data_after(self, index: int) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import contextlib
 import io
 import json
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -35,8 +36,8 @@ from generator.render import model_code, render_preprocessing, render_train
 from playground_ui.cli import main
 from runtime.executor import PrefixCache, RunError, Runner
 from runtime.models import MODEL_TYPES
-from runtime.spec import parse_spec
-from runtime.steps import STEP_TYPES
+from runtime.spec import load_spec, parse_spec
+from runtime.steps import STAGES, STEP_TYPES, STEPS_BY_NAME
 
 # -- cases derived from the declarations ---------------------------------------
 
@@ -157,6 +158,11 @@ def test_step_module_reproduces_the_preview(tmp_path, step, values):
     assert preview.rows_after == len(mine)
     assert preview.columns_added == [c for c in mine.columns if c not in snapshot.columns]
     assert preview.columns_removed == [c for c in snapshot.columns if c not in mine.columns]
+    if mine.index.equals(snapshot.index):
+        changed = [c for c in mine if c in snapshot and not mine[c].equals(snapshot[c])]
+        assert preview.columns_changed == changed
+    else:
+        assert preview.columns_changed == []
     assert preview.missing_before == int(snapshot.isna().sum().sum())
     assert preview.missing_after == int(mine.isna().sum().sum())
     pd.testing.assert_frame_equal(preview.head, mine.head(10))
@@ -284,6 +290,7 @@ def test_catalog_json_lists_entry_with_all_params(catalog_json, kind, entry):
             assert described["column_kind"] == param.column_kind
     if kind == "steps":
         assert listed["stage"] == entry.stage and listed["help"] == entry.help
+        assert listed["family"] == entry.family
     else:
         assert listed["tasks"] == list(entry.tasks)
         assert listed["estimator"] == f"{entry.module}.{entry.cls}"
@@ -293,3 +300,22 @@ def test_catalog_json_lists_entry_with_all_params(catalog_json, kind, entry):
 def test_catalog_json_lists_nothing_unknown(catalog_json):
     assert [s["name"] for s in catalog_json["steps"]] == [s.name for s in STEP_TYPES]
     assert [m["name"] for m in catalog_json["models"]] == [m.name for m in MODEL_TYPES]
+
+
+# -- the examples --------------------------------------------------------------
+
+
+def test_examples_cover_every_stage_and_every_family_of_learned_steps():
+    """test_reproduction.py exports every example and checks the project reproduces
+    it; together the examples must take each stage, and each family of fitted
+    preprocessing (impute, scale, encode, bins, select, ...), through that check."""
+    examples = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.yaml"))
+    names = {step.type for path in examples for _, step in load_spec(path).active_steps()}
+    used = [STEPS_BY_NAME[name] for name in names]
+    wanted = {(stage, "") for stage in STAGES} | {
+        ("learn", step.family) for step in STEP_TYPES if step.stage == "learn"
+    }
+    covered = {(step.stage, "") for step in used} | {
+        ("learn", step.family) for step in used if step.stage == "learn"
+    }
+    assert sorted(wanted - covered) == []
