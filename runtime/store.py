@@ -292,7 +292,10 @@ class Store:
         else:
             self._engine = create_engine(self.url, pool_pre_ping=True)
         self._writer = self._engine.execution_options(playground_write=True)
-        _Base.metadata.create_all(self._engine)
+        # In one writing transaction: servers and workers starting together on a
+        # new database do not both try to create its tables.
+        with self._writer.begin() as connection:
+            _Base.metadata.create_all(connection)
 
     def close(self) -> None:
         self._engine.dispose()

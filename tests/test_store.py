@@ -282,6 +282,27 @@ def test_concurrent_writers_each_get_their_own_version(store):
     assert len(store.runs(project.id)) == 24
 
 
+def test_stores_opening_a_new_database_together_create_it_once(tmp_path):
+    home = tmp_path / "new"
+    errors = []
+
+    def opener(index: int) -> None:
+        try:
+            own = Store(home=home)
+            own.create_project(f"p{index}")
+            own.close()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=opener, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(p.name for p in Store(home=home).projects()) == ["p0", "p1", "p2", "p3"]
+
+
 def test_a_run_leaves_queued_and_running_once(store):
     project = store.create_project("p")
     run = store.create_run(project.id, spec_with_seed(1))
