@@ -1,4 +1,4 @@
-"""The `playground` command: init, validate, catalog, preview, run, export.
+"""The `playground` command: init, validate, catalog, preview, run, export, plots.
 
 Every failure a person can cause (a bad file, a wrong column, an invalid
 spec) ends with one clear line on stderr and exit status 2, never a traceback.
@@ -154,6 +154,20 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plots(args: argparse.Namespace) -> int:
+    from runtime.executor import Runner
+    from runtime.plots import all_plots, write_plots
+
+    spec = load_spec(args.spec)
+    runner = Runner(spec, Path(args.spec).parent)
+    plots = all_plots(runner, runner.run())
+    written = write_plots(plots, args.output)
+    print(f"Wrote {len(written) - 1} plots and their data (plots.json) to {args.output}")
+    for plot in plots:
+        print(f"  {plot.key}.png  {plot.title}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="playground",
@@ -206,6 +220,15 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", required=True, help="a directory, or a path ending in .zip"
     )
     export.set_defaults(func=_cmd_export)
+
+    plots = sub.add_parser(
+        "plots",
+        help="train, then draw the exploration views and the model's plots: one PNG each, "
+        "and plots.json with the data of every plot",
+    )
+    plots.add_argument("spec")
+    plots.add_argument("-o", "--output", required=True, help="the directory to write to")
+    plots.set_defaults(func=_cmd_plots)
     return parser
 
 

@@ -59,19 +59,25 @@ def load_modules(preprocessing_source: str, train_source: str | None = None):
     exec(compile(preprocessing_source, "preprocessing.py", "exec"), prep.__dict__)  # noqa: S102
     if train_source is None:
         return prep, None
-    train = types.ModuleType("train")
-    train.__file__ = "train.py"  # train.py derives its default data path from it
+    return prep, load_beside(prep, "train", train_source)
+
+
+def load_beside(prep: types.ModuleType, name: str, source: str) -> types.ModuleType:
+    """Execute rendered `source` as the module `name` (train.py, plots.py), which may
+    `from preprocessing import ...`: `prep` answers that import."""
+    module = types.ModuleType(name)
+    module.__file__ = f"{name}.py"  # train.py derives its default data path from it
     with _IMPORT_LOCK:
         saved = sys.modules.get("preprocessing")
         sys.modules["preprocessing"] = prep
         try:
-            exec(compile(train_source, "train.py", "exec"), train.__dict__)  # noqa: S102
+            exec(compile(source, f"{name}.py", "exec"), module.__dict__)  # noqa: S102
         finally:
             if saved is None:
                 sys.modules.pop("preprocessing", None)
             else:
                 sys.modules["preprocessing"] = saved
-    return prep, train
+    return module
 
 
 class PrefixCache:
