@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 
 from generator.notebook import percent_to_notebook
+from generator.plots import notebook_plots, render_plots
 from generator.render import (
     VERSION,
     environment,
@@ -100,12 +101,12 @@ def render_notebook(context: dict) -> str:
         "from pathlib import Path",
         "import joblib",
     ]
-    if spec.is_classification or any(v.view != "summary" for v in spec.explore):
-        imports.append("import matplotlib.pyplot as plt")
-    if spec.is_classification:
-        imports += ["import numpy as np", "from sklearn.metrics import ConfusionMatrixDisplay"]
+    # The plots are drawn by plots.py, the code the playground draws them with.
+    plots = notebook_plots(spec)
+    imports += plots.pop("imports")
     source = env.get_template("notebook.py.j2").render(
         context,
+        **plots,
         imports=merge_imports(imports),
         training=env.get_template("_training.py.j2").make_module(context),
         explore=env.get_template("_explore.py.j2").make_module(context),
@@ -160,6 +161,7 @@ def render_bundle(runner: Runner, result: RunResult) -> dict[str, str | bytes]:
         "requirements.txt": "".join(f"{n}=={v}\n" for n, v in libraries.items()),
         "preprocessing.py": render_preprocessing(spec),
         "train.py": render_train(spec, data_filename),
+        "plots.py": render_plots(spec),
         "predict.py": format_code(text("predict.py.j2")),
         "notebook.ipynb": render_notebook(context),
         "app/__init__.py": text("app/__init__.py.j2"),

@@ -77,7 +77,7 @@ def merge_imports(lines: list[str]) -> str:
         top = module.split(".")[0]
         if top in stdlib:
             return 0
-        if top in {"preprocessing"}:
+        if top in {"preprocessing", "plots"}:
             return 2
         return 1
 

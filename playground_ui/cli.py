@@ -1,4 +1,4 @@
-"""The `playground` command: init, validate, catalog, preview, run, export, runs.
+"""The `playground` command: ui, init, validate, catalog, preview, run, export, plots, runs.
 
 Every failure a person can cause (a bad file, a wrong column, an invalid
 spec) ends with one clear line on stderr and exit status 2, never a traceback.
@@ -213,6 +213,19 @@ def _cmd_runs(args: argparse.Namespace) -> int:
             print(f"{'':>7}error: {_one_line(Exception(run.error))}")
     if not runs:
         print("(no runs yet)")
+
+
+def _cmd_plots(args: argparse.Namespace) -> int:
+    from runtime.executor import Runner
+    from runtime.plots import all_plots, write_plots
+
+    spec = load_spec(args.spec)
+    runner = Runner(spec, Path(args.spec).parent)
+    plots = all_plots(runner, runner.run())
+    written = write_plots(plots, args.output)
+    print(f"Wrote {len(written) - 1} plots and their data (plots.json) to {args.output}")
+    for plot in plots:
+        print(f"  {plot.key}.png  {plot.title}")
     return 0
 
 
@@ -285,6 +298,15 @@ def build_parser() -> argparse.ArgumentParser:
         "in $PLAYGROUND_HOME",
     )
     runs.set_defaults(func=_cmd_runs)
+
+    plots = sub.add_parser(
+        "plots",
+        help="train, then draw the exploration views and the model's plots: one PNG each, "
+        "and plots.json with the data of every plot",
+    )
+    plots.add_argument("spec")
+    plots.add_argument("-o", "--output", required=True, help="the directory to write to")
+    plots.set_defaults(func=_cmd_plots)
     return parser
 
 

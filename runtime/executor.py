@@ -61,19 +61,26 @@ def load_modules(preprocessing_source: str, train_source: str | None = None):
     exec(compile(preprocessing_source, "preprocessing.py", "exec"), prep.__dict__)  # noqa: S102
     if train_source is None:
         return prep, None
-    train = types.ModuleType("train")
-    train.__file__ = "train.py"  # train.py derives its default data path from it
+    return prep, load_beside(prep, "train", train_source)
+
+
+def load_beside(prep: types.ModuleType, name: str, source: str) -> types.ModuleType:
+    """Execute rendered `source` as the module `name` (train.py, plots.py), which may
+    `from preprocessing import ...`: `prep` answers that import."""
+    module = types.ModuleType(name)
+    module.__file__ = f"{name}.py"  # train.py derives its default data path from it
     with standing_in(prep):
-        exec(compile(train_source, "train.py", "exec"), train.__dict__)  # noqa: S102
-    return prep, train
+        exec(compile(source, f"{name}.py", "exec"), module.__dict__)  # noqa: S102
+    return module
 
 
 @contextmanager
 def standing_in(prep: types.ModuleType) -> Iterator[types.ModuleType]:
     """`prep` is the module `preprocessing` while the block runs, under a lock.
 
-    For code that imports it (train.py), and for joblib saving or loading a
-    fitted pipeline, which refers to the functions of preprocessing.py by name.
+    For code that imports it (train.py, plots.py), and for joblib saving or
+    loading a fitted pipeline, which refers to the functions of preprocessing.py
+    by name.
     """
     with _IMPORT_LOCK:
         saved = sys.modules.get("preprocessing")

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from runtime.dataset import READ_OPTIONS
 from runtime.models import CLASSIFICATION, MODELS_BY_NAME
 from runtime.params import ParamError, validate_params
+from runtime.plots import EXPLORE_VIEWS, PLOTS_BY_NAME
 from runtime.steps import STAGES, STEPS_BY_NAME
 
 SPEC_VERSION = 1
@@ -56,10 +57,16 @@ class ColumnSpec(_Strict):
 
 
 class ExploreView(_Strict):
-    view: Literal[
-        "summary", "distribution", "correlation", "missing", "target_balance", "scatter", "box"
-    ]
+    # The exploration views of the plot catalog (runtime/plots.py).
+    view: Literal[EXPLORE_VIEWS]  # type: ignore[valid-type]
     columns: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _column_count(self) -> ExploreView:
+        problem = PLOTS_BY_NAME[self.view].column_problem(self.columns)
+        if problem:
+            raise ValueError(problem)
+        return self
 
 
 class StepSpec(_Strict):
@@ -121,6 +128,8 @@ class Spec(_Strict):
     columns: list[ColumnSpec] = Field(min_length=1)
     classes: list[str | int | bool] | None = None
     explore: list[ExploreView] = Field(default_factory=list)
+    # Exploration views show at most this many rows: a sample seeded by `seed`.
+    explore_sample_size: int = Field(default=5000, ge=100, le=1_000_000)
     steps: list[StepSpec] = Field(default_factory=list)
     split: SplitSpec = Field(default_factory=SplitSpec)
     model: ModelSpec
@@ -201,6 +210,13 @@ class Spec(_Strict):
             if name is not None and name not in names:
                 raise ValueError(
                     f"split.{field}: {name!r} is not a column; columns: {', '.join(names[:30])}"
+                )
+        for i, view in enumerate(self.explore, start=1):
+            unknown = [c for c in view.columns if c not in names]
+            if unknown:
+                raise ValueError(
+                    f"explore[{i}] ({view.view}): {unknown[0]!r} is not a column; "
+                    f"columns: {', '.join(names[:30])}"
                 )
         if self.split.kind == "time" and self.split.time_column == self.target:
             raise ValueError("split.time_column: the target cannot order the split")
