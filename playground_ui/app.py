@@ -15,6 +15,7 @@ from runtime.store import Store, playground_home
 
 from .state import Workspace
 from .views.data import DataView
+from .views.explore import ExploreView
 from .views.export import ExportView
 from .views.model import ModelView
 from .views.prepare import PrepareView
@@ -60,10 +61,11 @@ def build_app(
     )
     tabs = pn.Tabs(
         ("1 · Data", DataView(ws)),
-        ("2 · Prepare", PrepareView(ws)),
-        ("3 · Split & model", ModelView(ws)),
-        ("4 · Train & results", TrainView(ws)),
-        ("5 · Export", ExportView(ws)),
+        ("2 · Explore", ExploreView(ws)),
+        ("3 · Prepare", PrepareView(ws)),
+        ("4 · Split & model", ModelView(ws)),
+        ("5 · Train & results", TrainView(ws)),
+        ("6 · Export", ExportView(ws)),
         dynamic=True,
         sizing_mode="stretch_width",
     )

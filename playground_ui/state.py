@@ -23,11 +23,13 @@ import yaml
 
 from generator import render
 from generator.bundle import render_bundle, write_bundle
+from generator.plots import render_plots
 from runtime.dataset import DataError, class_labels, infer_column_type
 from runtime.defaults import default_spec
 from runtime.executor import RunError, Runner, RunResult, StepPreview
 from runtime.jobs import Job, Jobs
 from runtime.models import MODELS_BY_NAME
+from runtime.plots import Plot, explore_plots, result_plots
 from runtime.spec import Spec, SpecError, parse_spec, spec_to_dict
 from runtime.steps import STEPS_BY_NAME
 from runtime.store import Project, SpecHistory, Store, StoreError
@@ -413,6 +415,14 @@ class Workspace(param.Parameterized):
 
         return self.change(edit, "View removed.")
 
+    def explore_plots(self) -> list[Plot]:
+        """The exploration views the spec records, drawn by its rendered plots.py."""
+        return explore_plots(self.runner())
+
+    def result_plots(self) -> list[Plot]:
+        """The plots of the last run, computed as the exported notebook computes them."""
+        return result_plots(self.runner(self.result.spec), self.result)
+
     # -- code ------------------------------------------------------------------
 
     def code(self, which: str) -> str:
@@ -424,6 +434,8 @@ class Workspace(param.Parameterized):
         if key not in self._code:
             if which == "preprocessing.py":
                 code = render.render_preprocessing(self.spec)
+            elif which == "plots.py":
+                code = render_plots(self.spec)
             else:
                 code = render.render_train(self.spec, Path(self.spec.dataset.path).name)
             self._code = {k: v for k, v in self._code.items() if k[0] == self.revision}

@@ -135,11 +135,11 @@ def shown_metrics(page) -> dict[str, dict[str, float]]:
 
 
 def train_and_download(page, tmp_path: Path) -> tuple[dict, Path]:
-    tab(page, "4 · Train & results")
+    tab(page, "5 · Train & results")
     page.get_by_role("button", name="Train", exact=True).click()
     shows(page, "Trained in", timeout=120000)
     metrics = shown_metrics(page)
-    tab(page, "5 · Export")
+    tab(page, "6 · Export")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the project (.zip)").click()
     archive = tmp_path / "project.zip"
@@ -176,13 +176,13 @@ def assert_page_matches(shown: dict, exported: dict) -> None:
 
 def test_click_through_classification_with_gaps_and_categories(page, tmp_path):
     open_example(page, "penguins.csv", "species")
-    tab(page, "2 · Prepare")
+    tab(page, "3 · Prepare")
     shows(page, "Impute numeric columns")
     select(page, "Stage", "Clean rows (before the split)")
     select(page, "Step", "Drop duplicate rows")
     page.get_by_role("button", name="Add step").click()
     shows(page, "Added step: Drop duplicate rows")
-    tab(page, "3 · Split & model")
+    tab(page, "4 · Split & model")
     select(page, "Model", "Random forest")
     page.get_by_role("button", name="Use this model").click()
     shows(page, "Model: Random forest")
@@ -196,7 +196,7 @@ def test_click_through_regression_with_a_date_column(page, tmp_path):
     shows(page, "1461 rows")
     select(page, "Target (what to predict)", "temp_max")
     shows(page, "(regression)")
-    tab(page, "2 · Prepare")
+    tab(page, "3 · Prepare")
     shows(page, "Date parts")
     shown, project = train_and_download(page, tmp_path)
     assert "r2" in shown
@@ -205,7 +205,7 @@ def test_click_through_regression_with_a_date_column(page, tmp_path):
 
 def test_editing_an_early_step_updates_preview_and_code_and_undo_restores(page):
     open_example(page, "penguins.csv", "species")
-    tab(page, "2 · Prepare")
+    tab(page, "3 · Prepare")
     page.get_by_role("button", name="Edit").first.click()
     shows(page, "Edit step 1: Impute numeric columns")
     select(page, "Strategy", "mean")

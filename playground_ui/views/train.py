@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pandas as pd
 import panel as pn
 from panel.viewable import Viewer
@@ -34,6 +36,9 @@ class TrainView(Viewer):
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width")
         self._job = None
         self._poll = None
+        self.plots_area = pn.Column(sizing_mode="stretch_width")
+        self._plotted = None  # the result whose plots are drawn (or being drawn)
+        self._figures = None
 
     def _start(self, _=None) -> None:
         if self._job is not None and not self._job.done:
@@ -107,7 +112,56 @@ class TrainView(Viewer):
             ]
         for warning in result.warnings:
             parts.append(pn.pane.Alert(warning, alert_type="warning"))
+        if self._plotted is not result:
+            self._draw_plots(result)
+        parts += [pn.pane.Markdown("### Plots (the notebook draws the same)"), self.plots_area]
         return pn.Column(*parts, sizing_mode="stretch_width")
+
+    def _draw_plots(self, result) -> None:
+        """Compute and draw the run's plots on a worker thread; show them when done."""
+        self._plotted, self._figures = result, None
+        self.plots_area.objects = [pn.pane.Markdown("Drawing the plots…")]
+
+        def work():
+            try:
+                self._figures = [(p.title, p.figure()) for p in self.ws.result_plots()]
+            except Exception as exc:  # noqa: BLE001 - the plots area says why
+                self._figures = exc
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+
+        def show():
+            if thread.is_alive():
+                return
+            poll.stop()
+            if self._plotted is not result:
+                return
+            if isinstance(self._figures, Exception):
+                self.plots_area.objects = [
+                    pn.pane.Alert(
+                        f"The plots could not be drawn: {self._figures}", alert_type="danger"
+                    )
+                ]
+                return
+            self.plots_area.objects = [
+                pn.GridBox(
+                    *[
+                        pn.Card(
+                            pn.pane.Matplotlib(
+                                fig, tight=True, format="svg", sizing_mode="stretch_width"
+                            ),
+                            title=title,
+                            sizing_mode="stretch_width",
+                        )
+                        for title, fig in self._figures
+                    ],
+                    ncols=2,
+                    sizing_mode="stretch_width",
+                )
+            ]
+
+        poll = pn.state.add_periodic_callback(show, period=300)
 
     def __panel__(self):
         main = pn.Column(
