@@ -92,6 +92,30 @@ def growth_words(growth: tuple[int, int], per_feature: bool = False) -> str:
 
 
 @dataclass(frozen=True)
+class Assignment:
+    """How the saved model puts rows in clusters, for a clusterer without `predict`.
+
+    Once the pipeline is fitted, its last step is replaced by `template` (our own
+    code, never user text), evaluated with `clusterer` (the fitted clusterer) and
+    `features` (the preprocessed training rows) at hand: a fitted estimator whose
+    `predict` gives clusters and whose `classes_` lists them. `helper` names a
+    snippet in templates/assign/ defining a class the template uses; it is rendered
+    into preprocessing.py, where the saved model finds it when it is loaded.
+    `noise`: the rule can leave a row out of every cluster (cluster -1).
+    """
+
+    template: str
+    note: str
+    imports: tuple[str, ...] = ()
+    helper: str | None = None
+    noise: bool = False
+
+    @property
+    def snippet(self) -> str | None:
+        return f"assign/{self.helper}.py.j2" if self.helper else None
+
+
+@dataclass(frozen=True)
 class ModelType:
     name: str
     title: str
@@ -109,6 +133,11 @@ class ModelType:
     wrapper: Wrapper | None = None
     # Clustering: the estimator attribute holding the number of clusters.
     cluster_count_arg: str = "n_clusters"
+    # Clustering without `predict`: how the saved model assigns rows to clusters.
+    assign: Assignment | None = None
+    # Results depend on the features' scales (distances, penalties, gradient
+    # steps): `playground init` scales the numeric columns for it.
+    needs_scaling: bool = False
     # How run time grows with the data; None when it stays modest.
     cost: Cost | None = None
 
@@ -127,6 +156,8 @@ class ModelType:
 
     def describe(self) -> dict:
         notes = [self.wrapper.note] if self.wrapper else []
+        if self.assign:
+            notes.append(self.assign.note)
         if self.cost:
             notes.append(self.cost.describe())
         return {
@@ -136,5 +167,6 @@ class ModelType:
             "estimator": f"{self.module}.{self.cls}",
             "explanation": self.explanation,
             "notes": notes,
+            "needs_scaling": self.needs_scaling,
             "params": [p.describe() for p in self.params],
         }
