@@ -288,6 +288,7 @@ def test_catalog_json_lists_entry_with_all_params(catalog_json, kind, entry):
         assert listed["tasks"] == list(entry.tasks)
         assert listed["estimator"] == f"{entry.module}.{entry.cls}"
         assert listed["explanation"] == entry.explanation
+        assert listed["needs_scaling"] is entry.needs_scaling
 
 
 def test_catalog_json_lists_nothing_unknown(catalog_json):

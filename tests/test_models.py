@@ -425,3 +425,44 @@ def test_training_runs_on_at_most_n_jobs_threads(tmp_path, n_jobs):
     train.train(df)
     assert seen and all(threads == {"openmp": n_jobs, "blas": n_jobs} for threads in seen)
     assert "threadpoolctl" in requirements(uses_xgboost=False, data_format="csv")
+
+
+# -- scaling ---------------------------------------------------------------------
+
+
+# Settings where the dependence shows on this small table: a full-covariance mixture
+# is nearly unit-free, DBSCAN's default eps finds no cluster here at all, and a
+# linear SVM separates these rows alike unless its penalty weighs more.
+SCALE_SENSITIVE_SETTINGS = {
+    "linear_svm_classifier": {"C": 0.01},
+    "gaussian_mixture": {"covariance_type": "spherical"},
+    "dbscan": {"eps": 1.5, "min_samples": 3},
+}
+
+
+# Convergence on this tiny table is beside the point here.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("decl", MODEL_TYPES, ids=lambda m: m.name)
+def test_needs_scaling_says_whether_results_depend_on_feature_scales(decl):
+    """Feature 0 in other units (x 1000 + 500) changes what a model that needs scaling
+    learns, and nothing of what the others learn."""
+    X, y, score = numeric_data(n_rows=60, n_classes=3)
+    rescaled = X.copy()
+    rescaled[:, 0] = rescaled[:, 0] * 1000 + 500
+    params = {"n_estimators": 5} if any(p.name == "n_estimators" for p in decl.params) else {}
+    params.update(SCALE_SENSITIVE_SETTINGS.get(decl.name, {}))
+    task = decl.tasks[0]
+    target = score if task == "regression" else y if task != "clustering" else None
+
+    def outcome(data):
+        estimator = build(decl, params).fit(data, target)
+        if task == "clustering":
+            return estimator.predict(data) if decl.assign is None else estimator.labels_
+        return estimator.predict(data)
+
+    plain, other = outcome(X), outcome(rescaled)
+    if task == "clustering":
+        same = adjusted_rand_score(plain, other) == 1.0
+    else:
+        same = np.allclose(plain, other, rtol=0, atol=1e-6 * np.abs(plain).max())
+    assert same != decl.needs_scaling

@@ -48,6 +48,7 @@ CLASSIFIERS: tuple[ModelType, ...] = (
             solver_max_iter(1000),
             class_weight(),
         ),
+        needs_scaling=True,
     ),
     ModelType(
         name="random_forest_classifier",
@@ -86,6 +87,7 @@ CLASSIFIERS: tuple[ModelType, ...] = (
             solver_max_iter(1000),
         ),
         wrapper=CALIBRATED,
+        needs_scaling=True,
     ),
     ModelType(
         name="svm_classifier",
@@ -100,6 +102,7 @@ CLASSIFIERS: tuple[ModelType, ...] = (
         fixed=(("kernel", "rbf"), ("gamma", "scale")),
         wrapper=CALIBRATED,
         cost=kernel_svm_cost("Linear SVM or hist gradient boosting"),
+        needs_scaling=True,
     ),
     ModelType(
         name="knn_classifier",
@@ -114,6 +117,7 @@ CLASSIFIERS: tuple[ModelType, ...] = (
         seed_arg=None,
         n_jobs_arg="n_jobs",
         cost=KNN_COST,
+        needs_scaling=True,
     ),
     ModelType(
         name="gaussian_nb",
@@ -174,6 +178,7 @@ CLASSIFIERS: tuple[ModelType, ...] = (
             ),
         ),
         seed_arg=None,
+        needs_scaling=True,
     ),
     ModelType(
         name="decision_tree_classifier",
@@ -252,5 +257,6 @@ CLASSIFIERS: tuple[ModelType, ...] = (
         "rows; scale features first.",
         params=mlp_params(),
         cost=MLP_COST,
+        needs_scaling=True,
     ),
 )

@@ -39,6 +39,7 @@ CLUSTERERS: tuple[ModelType, ...] = (
             restarts(10),
             rounds(300, "Iterations per restart."),
         ),
+        needs_scaling=True,
     ),
     ModelType(
         name="mini_batch_kmeans",
@@ -61,6 +62,7 @@ CLUSTERERS: tuple[ModelType, ...] = (
             restarts(3),
             rounds(100, "Most passes over the rows per restart."),
         ),
+        needs_scaling=True,
     ),
     ModelType(
         name="gaussian_mixture",
@@ -96,6 +98,7 @@ CLUSTERERS: tuple[ModelType, ...] = (
             ),
         ),
         cluster_count_arg="n_components",
+        needs_scaling=True,
     ),
     ModelType(
         name="agglomerative",

@@ -43,6 +43,7 @@ REGRESSORS: tuple[ModelType, ...] = (
             ),
         ),
         seed_arg=None,
+        needs_scaling=True,
     ),
     ModelType(
         name="random_forest_regressor",
@@ -100,6 +101,7 @@ REGRESSORS: tuple[ModelType, ...] = (
             solver_max_iter(10000),
         ),
         wrapper=SCALED_TARGET,
+        needs_scaling=True,
     ),
     ModelType(
         name="elastic_net",
@@ -124,6 +126,7 @@ REGRESSORS: tuple[ModelType, ...] = (
             solver_max_iter(10000),
         ),
         wrapper=SCALED_TARGET,
+        needs_scaling=True,
     ),
     ModelType(
         name="svm_regressor",
@@ -151,6 +154,7 @@ REGRESSORS: tuple[ModelType, ...] = (
         fixed=(("kernel", "rbf"), ("gamma", "scale")),
         wrapper=SCALED_TARGET,
         cost=kernel_svm_cost("Hist gradient boosting or ridge regression"),
+        needs_scaling=True,
     ),
     ModelType(
         name="knn_regressor",
@@ -165,6 +169,7 @@ REGRESSORS: tuple[ModelType, ...] = (
         seed_arg=None,
         n_jobs_arg="n_jobs",
         cost=KNN_COST,
+        needs_scaling=True,
     ),
     ModelType(
         name="decision_tree_regressor",
@@ -234,5 +239,6 @@ REGRESSORS: tuple[ModelType, ...] = (
         params=mlp_params(),
         wrapper=SCALED_TARGET,
         cost=MLP_COST,
+        needs_scaling=True,
     ),
 )
