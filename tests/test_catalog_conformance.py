@@ -19,11 +19,10 @@ import math
 import pandas as pd
 import pytest
 from synthetic import (
-    CATEGORICAL,
-    DATETIME,
     NUMERIC,
     features_by_type,
     make_frame,
+    model_steps,
     param_values,
     param_variants,
     spec_dict,
@@ -196,21 +195,6 @@ def build_estimator(spec):
 
 
 # -- models ----------------------------------------------------------------------
-
-
-def model_steps(df: pd.DataFrame) -> list[dict]:
-    """Steps that turn every synthetic column kind into clean numbers."""
-    date_parts = [f"{DATETIME[0]}_{part}" for part in ("year", "month", "day", "weekday")]
-    steps = [{"type": "drop_duplicates"}]
-    if "target" in df:
-        steps.append({"type": "drop_missing_target"})
-    return steps + [
-        {"type": "date_parts", "params": {"column": DATETIME[0]}},
-        {"type": "impute_numeric", "params": {"columns": [*NUMERIC, *date_parts]}},
-        {"type": "impute_categorical", "params": {"columns": list(CATEGORICAL)}},
-        {"type": "one_hot", "params": {"columns": list(CATEGORICAL)}},
-        {"type": "scale", "params": {"columns": [*NUMERIC, *date_parts]}},
-    ]
 
 
 @NO_DEPRECATIONS
