@@ -3,13 +3,17 @@
 A declaration names the estimator class, the tasks it serves, its parameters
 (defaults, bounds, search ranges for tuning) and a plain-language explanation.
 The generator renders `Class(**params)` from it; seed and thread count come
-from the spec, through the argument names declared here. Three more
-declarative fields cover what differs between estimators:
+from the spec, through the argument names declared here. More declarative
+fields cover what differs between estimators:
 
 - `wrapper`: a meta-estimator the model is rendered inside (probabilities for
   classifiers that have none, a standardised target for regressors whose
   parameters are in target units);
 - `cluster_count_arg`: the attribute holding the number of clusters;
+- `assign`: for a clusterer without `predict` (agglomerative, DBSCAN), the rule
+  by which the saved model puts any row in a cluster;
+- `needs_scaling`: results depend on the features' scales (`playground init`
+  adds a scale step for such a model);
 - `cost`: how run time grows with the data, for a warning before a long run
   (`size_warning`).
 
