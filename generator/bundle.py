@@ -45,7 +45,15 @@ STAGE_LABELS = {
     "learn": "fitted on the training split, inside the model",
 }
 # Distributions the exported code needs, by what the bundle does.
-BASE_REQUIREMENTS = ["pandas", "numpy", "scipy", "scikit-learn", "joblib", "pyarrow"]
+BASE_REQUIREMENTS = [
+    "pandas",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "joblib",
+    "threadpoolctl",
+    "pyarrow",
+]
 SERVING_REQUIREMENTS = ["fastapi", "pydantic", "uvicorn"]
 NOTEBOOK_REQUIREMENTS = ["matplotlib", "ipykernel", "papermill"]
 TEST_REQUIREMENTS = ["pytest", "httpx2"]

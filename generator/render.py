@@ -174,10 +174,24 @@ def rendered_steps(spec: Spec, only: list[int] | None = None) -> list[RenderedSt
     ]
 
 
+def model_helper(spec: Spec) -> tuple[str, tuple[str, ...]]:
+    """The code and imports of a class the saved model uses (its clustering rule), if any.
+
+    It lives in preprocessing.py, which the saved model's users import anyway."""
+    assign = MODELS_BY_NAME[spec.model.type].assign
+    if assign is None or assign.snippet is None:
+        return "", ()
+    snippet = environment().get_template(assign.snippet).make_module()
+    imports = tuple(line for line in str(snippet.imports()).splitlines() if line.strip())
+    return str(snippet.code()).strip(), imports
+
+
 def render_preprocessing(spec: Spec, only: list[int] | None = None, formatted: bool = True) -> str:
     """preprocessing.py; with `only`, a module holding just those steps (for previews)."""
     steps = rendered_steps(spec, only)
     imports = ["import pandas as pd", "from sklearn.pipeline import Pipeline"]
+    helper, helper_imports = model_helper(spec) if only is None else ("", ())
+    imports.extend(helper_imports)
     pipeline_steps = [s for s in steps if s.stage != "clean"]
     # Derivations are wrapped in FunctionTransformer, and so is the identity
     # step of an empty preprocessing pipeline.
@@ -199,6 +213,7 @@ def render_preprocessing(spec: Spec, only: list[int] | None = None, formatted: b
             # Each definition once, however many steps use it.
             definitions=list(dict.fromkeys(s.definitions for s in steps if s.definitions)),
             seeded=any(s.seeded for s in steps),
+            model_helper=helper,
         )
     )
     return format_code(source) if formatted else source
@@ -240,6 +255,9 @@ def training_context(spec: Spec) -> dict:
     array_input = decl.module == "xgboost"
     if array_input:
         imports += ["import numpy as np", "from sklearn.preprocessing import FunctionTransformer"]
+    imports.append("from threadpoolctl import threadpool_limits")
+    if decl.assign:
+        imports += decl.assign.imports
     if spec.is_classification:
         imports.append("from preprocessing import CLASSES")
         imports.append(
@@ -257,11 +275,12 @@ def training_context(spec: Spec) -> dict:
         )
         detail_name = None
     else:
-        imports.append("import numpy as np")
         imports.append(
             "from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, "
             "silhouette_score"
         )
+        if spec.evaluation.label_column:
+            imports.append("from sklearn.metrics import adjusted_rand_score")
         detail_name = "cluster_sizes"
     split_names = (
         ["train", "validation", "test"] if spec.split.validation > 0 else ["train", "test"]
@@ -271,8 +290,15 @@ def training_context(spec: Spec) -> dict:
         "version": VERSION,
         "model_code": model_code(spec),
         "array_input": array_input,
-        # The estimator attribute holding the number of clusters.
-        "cluster_count_arg": decl.cluster_count_arg,
+        # The number of clusters of the fitted model: a clusterer's own, or the
+        # clusters the rule for new rows knows (those of the training rows).
+        "cluster_count": (
+            "len(pipeline[-1].classes_)"
+            if decl.assign
+            else f"pipeline[-1].{decl.cluster_count_arg}"
+        ),
+        "assign": decl.assign,
+        "model_class": decl.cls,
         "detail_name": detail_name,
         "split_names": split_names,
         "training_imports": imports,

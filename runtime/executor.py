@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from runtime.dataset import DataError, read_error, sha256_of
-from runtime.models import size_warning
+from runtime.models import MODELS_BY_NAME, size_warning
 from runtime.spec import Spec, spec_to_dict
 from runtime.steps import STEPS_BY_NAME
 
@@ -211,6 +211,29 @@ class RunResult:
     @property
     def metrics(self) -> dict:
         return self.report["metrics"]
+
+
+def cluster_warnings(spec: Spec, report: dict) -> list[str]:
+    """Why the cluster scores are missing when the model found fewer than two clusters."""
+    if spec.task != "clustering":
+        return []
+    sizes = report["cluster_sizes"]["train"]
+    found = sum(1 for label, size in sizes.items() if label != "noise" and size > 0)
+    if found >= 2:
+        return []
+    noise = sizes.get("noise", 0)
+    rows = report["rows"]["train"]
+    what = "no cluster" if found == 0 else "a single cluster"
+    left = ""
+    if noise:
+        left = f", and left {'all' if noise == rows else noise} of them out as noise"
+    message = (
+        f"{MODELS_BY_NAME[spec.model.type].title} found {what} in the {rows} training rows"
+        f"{left}: silhouette, Calinski-Harabasz and Davies-Bouldin need at least two "
+        "clusters, so they are not shown. Try other model parameters (DBSCAN: a larger eps "
+        "or a smaller min_samples) or scale the features."
+    )
+    return [message]
 
 
 class Runner:
@@ -426,6 +449,7 @@ class Runner:
         _, train = self.modules()
         self._check_training_split()
         pipeline, report = self._guard("training", lambda: train.train(df))
+        warnings += cluster_warnings(self.spec, report)
         seconds = time.perf_counter() - start
         return RunResult(report, pipeline, seconds, self.spec, previews, warnings)
 

@@ -116,6 +116,9 @@ class EvaluationSpec(_Strict):
     cv_folds: int | None = Field(default=None, ge=2, le=20)
     # Silhouette costs O(n^2); above this many rows it is computed on a seeded sample.
     silhouette_sample_size: int = Field(default=5000, ge=100, le=100000)
+    # Clustering: a column of known groups kept aside (not a feature); the clusters
+    # are compared with it by the adjusted Rand index on every split.
+    label_column: str | None = Field(default=None, min_length=1)
 
 
 class Spec(_Strict):
@@ -220,9 +223,28 @@ class Spec(_Strict):
                 )
         if self.split.kind == "time" and self.split.time_column == self.target:
             raise ValueError("split.time_column: the target cannot order the split")
+        self._check_label_column(names)
         self._check_steps()
         self._check_model()
         return self
+
+    def _check_label_column(self, names: list[str]) -> None:
+        name = self.evaluation.label_column
+        if name is None:
+            return
+        where = "evaluation.label_column"
+        if self.task != "clustering":
+            raise ValueError(
+                f"{where}: only clustering compares its clusters with labels kept aside; a "
+                f"{self.task} task measures its predictions against the target, so remove it"
+            )
+        if name not in names:
+            raise ValueError(f"{where}: {name!r} is not a column; columns: {', '.join(names[:30])}")
+        if self.column(name).role == "feature":
+            raise ValueError(
+                f"{where}: {name!r} is a feature, so the clusters would be found with the "
+                "labels they are compared with; set its role to 'ignore'"
+            )
 
     def _check_steps(self) -> None:
         last_stage = 0

@@ -217,3 +217,19 @@ def param_variants(params: tuple[Param, ...], base: dict[str, Any]) -> list[tupl
         if param.nullable and current is not None:
             change(param.name, None, "none")
     return variants
+
+
+def model_steps(df: pd.DataFrame, categorical: tuple[str, ...] = CATEGORICAL) -> list[dict]:
+    """Steps that turn every synthetic column kind into clean numbers (and the
+    `categorical` columns into one-hot columns)."""
+    date_parts = [f"{DATETIME[0]}_{part}" for part in ("year", "month", "day", "weekday")]
+    steps = [{"type": "drop_duplicates"}]
+    if TARGET in df:
+        steps.append({"type": "drop_missing_target"})
+    return steps + [
+        {"type": "date_parts", "params": {"column": DATETIME[0]}},
+        {"type": "impute_numeric", "params": {"columns": [*NUMERIC, *date_parts]}},
+        {"type": "impute_categorical", "params": {"columns": list(categorical)}},
+        {"type": "one_hot", "params": {"columns": list(categorical)}},
+        {"type": "scale", "params": {"columns": [*NUMERIC, *date_parts]}},
+    ]

@@ -20,11 +20,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from synthetic import (
-    CATEGORICAL,
-    DATETIME,
     NUMERIC,
     features_by_type,
     make_frame,
+    model_steps,
     param_values,
     param_variants,
     spec_dict,
@@ -204,21 +203,6 @@ def build_estimator(spec):
 # -- models ----------------------------------------------------------------------
 
 
-def model_steps(df: pd.DataFrame) -> list[dict]:
-    """Steps that turn every synthetic column kind into clean numbers."""
-    date_parts = [f"{DATETIME[0]}_{part}" for part in ("year", "month", "day", "weekday")]
-    steps = [{"type": "drop_duplicates"}]
-    if "target" in df:
-        steps.append({"type": "drop_missing_target"})
-    return steps + [
-        {"type": "date_parts", "params": {"column": DATETIME[0]}},
-        {"type": "impute_numeric", "params": {"columns": [*NUMERIC, *date_parts]}},
-        {"type": "impute_categorical", "params": {"columns": list(CATEGORICAL)}},
-        {"type": "one_hot", "params": {"columns": list(CATEGORICAL)}},
-        {"type": "scale", "params": {"columns": [*NUMERIC, *date_parts]}},
-    ]
-
-
 @NO_DEPRECATIONS
 @pytest.mark.parametrize("model, task", MODEL_TASK_CASES)
 def test_model_runs_end_to_end(tmp_path, model, task):
@@ -295,6 +279,7 @@ def test_catalog_json_lists_entry_with_all_params(catalog_json, kind, entry):
         assert listed["tasks"] == list(entry.tasks)
         assert listed["estimator"] == f"{entry.module}.{entry.cls}"
         assert listed["explanation"] == entry.explanation
+        assert listed["needs_scaling"] is entry.needs_scaling
 
 
 def test_catalog_json_lists_nothing_unknown(catalog_json):

@@ -12,9 +12,12 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 from synthetic import make_frame, spec_dict, write_frame
 
+from generator.bundle import requirements
 from generator.render import model_code, render_train, training_context
 from playground_ui.cli import main
 from runtime import executor
@@ -262,10 +265,17 @@ def test_a_standardised_target_makes_predictions_independent_of_its_units(decl):
 
 # -- clustering ------------------------------------------------------------------
 
+CLUSTERERS = [m for m in MODEL_TYPES if "clustering" in m.tasks]
+PREDICTING = [m for m in CLUSTERERS if m.assign is None]
 
-@pytest.mark.parametrize(
-    "decl", [m for m in MODEL_TYPES if "clustering" in m.tasks], ids=lambda m: m.name
-)
+
+@pytest.mark.parametrize("decl", CLUSTERERS, ids=lambda m: m.name)
+def test_every_clusterer_predicts_or_declares_how_new_rows_are_assigned(decl):
+    estimator = build(decl)
+    assert hasattr(estimator, "predict") != (decl.assign is not None)
+
+
+@pytest.mark.parametrize("decl", PREDICTING, ids=lambda m: m.name)
 def test_cluster_count_arg_names_the_number_of_clusters(decl):
     X, _, _ = numeric_data()
     declared = next(p for p in decl.params if p.name == decl.cluster_count_arg)
@@ -273,6 +283,186 @@ def test_cluster_count_arg_names_the_number_of_clusters(decl):
     assert getattr(estimator, decl.cluster_count_arg) == 4
     assert set(estimator.predict(X)) <= set(range(4))
     spec = model_spec(decl)
-    assert training_context(spec)["cluster_count_arg"] == decl.cluster_count_arg
+    assert training_context(spec)["cluster_count"] == f"pipeline[-1].{decl.cluster_count_arg}"
     source = render_train(spec, "data.csv")
     assert f"pipeline[-1].{decl.cluster_count_arg}" in source
+
+
+# Two numeric columns, scaled; the other columns are ignored (cat_b: labels kept aside).
+CLUSTER_STEPS = [
+    {"type": "impute_numeric", "params": {"columns": ["num_a", "num_b"]}},
+    {"type": "scale", "params": {"columns": ["num_a", "num_b"]}},
+]
+
+
+def run_clusters(tmp_path, model: dict, n_rows: int = 150, label_column: str | None = "cat_b"):
+    """A clustering run on num_a and num_b of the synthetic frame."""
+    df = make_frame(n_rows=n_rows, task="clustering", seed=5)
+    write_frame(df, tmp_path)
+    data = spec_dict(df, "clustering", CLUSTER_STEPS, model=model)
+    for column in data["columns"]:
+        if column["name"] not in ("num_a", "num_b"):
+            column["role"] = "ignore"
+    if label_column:
+        data["evaluation"] = {"label_column": label_column}
+    spec = parse_spec(data)
+    runner = Runner(spec, tmp_path, cache=PrefixCache())
+    result = runner.run()
+    return runner, result, runner.split_frames()
+
+
+def test_agglomerative_assigns_a_new_row_the_cluster_of_the_nearest_training_row(tmp_path):
+    from sklearn.cluster import AgglomerativeClustering
+
+    model = {"type": "agglomerative", "params": {"n_clusters": 4, "linkage": "average"}}
+    runner, result, splits = run_clusters(tmp_path, model)
+    pipeline = result.pipeline
+    train = splits["train"][runner.spec.features]
+    features = pipeline[:-1].transform(train)
+    # The training rows keep exactly the clusters agglomerative clustering gave them.
+    labels = AgglomerativeClustering(n_clusters=4, linkage="average").fit(features).labels_
+    np.testing.assert_array_equal(pipeline.predict(train), labels)
+    # A new row gets the cluster of the training row nearest to it.
+    new = splits["test"][runner.spec.features]
+    new_features = pipeline[:-1].transform(new).to_numpy()
+    distances = np.linalg.norm(new_features[:, None, :] - features.to_numpy()[None], axis=2)
+    np.testing.assert_array_equal(pipeline.predict(new), labels[distances.argmin(axis=1)])
+    assert list(result.report["cluster_sizes"]["train"]) == ["0", "1", "2", "3"]
+    assert result.report["cluster_sizes"]["train"] == {
+        str(c): int((labels == c).sum()) for c in range(4)
+    }
+
+
+def test_dbscan_assigns_the_nearest_core_sample_within_eps_else_noise(tmp_path):
+    from sklearn.cluster import DBSCAN
+
+    model = {"type": "dbscan", "params": {"eps": 0.3, "min_samples": 6}}
+    runner, result, splits = run_clusters(tmp_path, model)
+    pipeline = result.pipeline
+    train = splits["train"][runner.spec.features]
+    features = pipeline[:-1].transform(train).to_numpy()
+    fitted = DBSCAN(eps=0.3, min_samples=6).fit(features)
+    core = fitted.core_sample_indices_
+    predicted = pipeline.predict(train)
+    # Core samples keep their clusters and DBSCAN's noise stays noise.
+    np.testing.assert_array_equal(predicted[core], fitted.labels_[core])
+    noise = fitted.labels_ == -1
+    assert noise.any() and (predicted[noise] == -1).all()
+    # Any row: the cluster of the nearest core sample if it is within eps, else -1.
+    rows = np.vstack([features, pipeline[:-1].transform(splits["test"][train.columns]), [[9, 9]]])
+    distances = np.linalg.norm(rows[:, None, :] - features[core][None], axis=2)
+    nearest = distances.argmin(axis=1)
+    expected = np.where(distances.min(axis=1) <= 0.3, fitted.labels_[core][nearest], -1)
+    frame = pd.DataFrame(rows, columns=["num_a", "num_b"])
+    np.testing.assert_array_equal(pipeline[-1].predict(frame), expected)
+    assert expected[-1] == -1
+
+    # Noise is counted beside the clusters, and left out of the cluster scores.
+    sizes = result.report["cluster_sizes"]["train"]
+    assert sizes["noise"] == int((predicted == -1).sum()) > 0
+    assert sum(sizes.values()) == len(train)
+    metrics = result.metrics["train"]
+    assert metrics["noise_share"] == pytest.approx(noise.mean())
+    kept = predicted != -1
+    assert metrics["silhouette"] == pytest.approx(silhouette_score(features[kept], predicted[kept]))
+
+
+@pytest.mark.parametrize(
+    "eps, what", [(50.0, "a single cluster"), (1e-6, "no cluster")], ids=["one", "none"]
+)
+def test_too_few_clusters_give_a_clear_warning_instead_of_a_crash(tmp_path, eps, what):
+    model = {"type": "dbscan", "params": {"eps": eps, "min_samples": 3}}
+    _, result, splits = run_clusters(tmp_path, model)
+    rows = len(splits["train"])
+    (warning,) = result.warnings
+    assert warning.startswith(f"DBSCAN found {what} in the {rows} training rows")
+    assert "need at least two clusters" in warning and "larger eps" in warning
+    for metrics in result.metrics.values():
+        assert "silhouette" not in metrics and "adjusted_rand" in metrics
+    sizes = result.report["cluster_sizes"]["train"]
+    assert sizes == ({"0": rows, "noise": 0} if what == "a single cluster" else {"noise": rows})
+
+
+def test_adjusted_rand_index_compares_every_split_with_the_labels_kept_aside(tmp_path):
+    model = {"type": "kmeans", "params": {"n_clusters": 3, "n_init": 2}}
+    runner, result, splits = run_clusters(tmp_path, model)
+    # Rows without a label are left out.
+    assert splits["train"]["cat_b"].isna().any()
+    for name, part in splits.items():
+        labels = part["cat_b"]
+        known = labels.notna().to_numpy()
+        clusters = result.pipeline.predict(part[runner.spec.features])
+        expected = adjusted_rand_score(labels[known], clusters[known])
+        assert result.metrics[name]["adjusted_rand"] == pytest.approx(expected, abs=1e-12)
+    assert result.warnings == []
+    # Without a label column there is nothing to compare with.
+    _, plain, _ = run_clusters(tmp_path, model, label_column=None)
+    assert all("adjusted_rand" not in m for m in plain.metrics.values())
+
+
+# -- threads ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_training_runs_on_at_most_n_jobs_threads(tmp_path, n_jobs):
+    """OpenMP sums (hist gradient boosting) round differently on other thread counts:
+    the exported train() fits and scores inside threadpool_limits(N_JOBS)."""
+    from threadpoolctl import threadpool_info
+
+    df = make_frame(n_rows=60, task="binary")
+    write_frame(df, tmp_path)
+    model = {"type": "hist_gradient_boosting_classifier", "params": {"max_iter": 5}}
+    spec = parse_spec(spec_dict(df, "binary", NUMBER_STEPS, model=model, n_jobs=n_jobs))
+    _, train = Runner(spec, tmp_path, cache=PrefixCache()).modules()
+    seen = []
+    evaluate = train.evaluate
+
+    def recording_evaluate(*args):
+        seen.append({i["user_api"]: i["num_threads"] for i in threadpool_info()})
+        return evaluate(*args)
+
+    train.evaluate = recording_evaluate
+    train.train(df)
+    assert seen and all(threads == {"openmp": n_jobs, "blas": n_jobs} for threads in seen)
+    assert "threadpoolctl" in requirements(uses_xgboost=False, data_format="csv")
+
+
+# -- scaling ---------------------------------------------------------------------
+
+
+# Settings where the dependence shows on this small table: a full-covariance mixture
+# is nearly unit-free, DBSCAN's default eps finds no cluster here at all, and a
+# linear SVM separates these rows alike unless its penalty weighs more.
+SCALE_SENSITIVE_SETTINGS = {
+    "linear_svm_classifier": {"C": 0.01},
+    "gaussian_mixture": {"covariance_type": "spherical"},
+    "dbscan": {"eps": 1.5, "min_samples": 3},
+}
+
+
+# Convergence on this tiny table is beside the point here.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("decl", MODEL_TYPES, ids=lambda m: m.name)
+def test_needs_scaling_says_whether_results_depend_on_feature_scales(decl):
+    """Feature 0 in other units (x 1000 + 500) changes what a model that needs scaling
+    learns, and nothing of what the others learn."""
+    X, y, score = numeric_data(n_rows=60, n_classes=3)
+    rescaled = X.copy()
+    rescaled[:, 0] = rescaled[:, 0] * 1000 + 500
+    params = {"n_estimators": 5} if any(p.name == "n_estimators" for p in decl.params) else {}
+    params.update(SCALE_SENSITIVE_SETTINGS.get(decl.name, {}))
+    task = decl.tasks[0]
+    target = score if task == "regression" else y if task != "clustering" else None
+
+    def outcome(data):
+        estimator = build(decl, params).fit(data, target)
+        if task == "clustering":
+            return estimator.predict(data) if decl.assign is None else estimator.labels_
+        return estimator.predict(data)
+
+    plain, other = outcome(X), outcome(rescaled)
+    if task == "clustering":
+        same = adjusted_rand_score(plain, other) == 1.0
+    else:
+        same = np.allclose(plain, other, rtol=0, atol=1e-6 * np.abs(plain).max())
+    assert same != decl.needs_scaling

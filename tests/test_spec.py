@@ -439,3 +439,50 @@ def test_spec_columns_missing_from_the_data(tmp_path):
     spec = parse_spec(spec_dict(FRAME, "binary", [{"type": "drop_duplicates"}]))
     with pytest.raises(DataError, match=r"columns \['cat_b'\] of the spec are not in data.csv"):
         Runner(spec, tmp_path, cache=PrefixCache()).preview(1)
+
+
+# -- clustering: labels kept aside ------------------------------------------------
+
+CLUSTER_FRAME = FRAME.drop(columns="target")
+
+
+def clusters_with_labels(role: str, label_column: str = "cat_b") -> dict:
+    spec = spec_dict(CLUSTER_FRAME, "clustering", evaluation={"label_column": label_column})
+    for column in spec["columns"]:
+        if column["name"] == "cat_b":
+            column["role"] = role
+    return spec
+
+
+def test_label_column_kept_aside_is_not_a_feature():
+    spec = parse_spec(clusters_with_labels("ignore"))
+    assert spec.evaluation.label_column == "cat_b"
+    assert "cat_b" not in spec.features
+
+
+@pytest.mark.parametrize(
+    "spec, fragments",
+    [
+        pytest.param(
+            clusters_with_labels("feature"),
+            ["evaluation.label_column", "'cat_b'", "is a feature", "role to 'ignore'"],
+            id="a-feature",
+        ),
+        pytest.param(
+            clusters_with_labels("ignore", "cultivar"),
+            ["evaluation.label_column", "'cultivar'", "not a column", "num_a", "cat_b"],
+            id="not-a-column",
+        ),
+        pytest.param(
+            dict(base(), evaluation={"label_column": "cat_b"}),
+            ["evaluation.label_column", "only clustering", "binary", "target"],
+            id="not-clustering",
+        ),
+    ],
+)
+def test_invalid_label_column_says_what_to_do(spec, fragments):
+    with pytest.raises(SpecError) as info:
+        parse_spec(spec)
+    message = str(info.value)
+    missing = [f for f in fragments if f not in message]
+    assert not missing, f"{missing} not in message:\n{message}"

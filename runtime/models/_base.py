@@ -1,0 +1,172 @@
+"""What a model declaration is made of: the ModelType record and its parts.
+
+The catalog itself lives beside this module, one file per task
+(`classification.py`, `regression.py`, `clustering.py`), built from the shared
+parameter factories in `_params.py`; `runtime.models` gathers it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from runtime.params import Param
+
+TASKS = ("binary", "multiclass", "regression", "clustering")
+CLASSIFICATION = ("binary", "multiclass")
+
+
+@dataclass(frozen=True)
+class Wrapper:
+    """A meta-estimator the declared estimator is rendered inside.
+
+    `template` is our own code, never user text: `{model}` stands for the
+    rendered estimator. `inner_arg` is the wrapper's argument that holds it
+    (`get_params()` names the estimator's parameters `<inner_arg>__<name>`).
+    """
+
+    module: str
+    cls: str
+    template: str
+    inner_arg: str
+    note: str
+    extra_imports: tuple[str, ...] = ()
+
+    @property
+    def import_lines(self) -> tuple[str, ...]:
+        return (f"from {self.module} import {self.cls}", *self.extra_imports)
+
+    def render(self, model_code: str) -> str:
+        return self.template.format(model=model_code)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """How a model's run time grows with the data, measured once, roughly.
+
+    At `rows` training rows (and `features` features, when the time also grows
+    in proportion to the features) a run took about `seconds` on one core of a
+    laptop; beyond that it grows as rows ** growth[0] to rows ** growth[1].
+    `part` is what grows ("training" or "prediction"), `advice` what to try.
+    """
+
+    rows: int
+    seconds: float
+    growth: tuple[int, int] = (1, 1)
+    features: int | None = None
+    part: str = "training"
+    advice: str = ""
+
+    def __post_init__(self) -> None:
+        low, high = self.growth
+        if not 1 <= low <= high <= 3:
+            raise ValueError(f"growth {self.growth}: exponents 1 to 3, the smaller first")
+
+    def estimate(self, n_rows: int, n_features: int) -> tuple[float, float]:
+        """Rough (low, high) seconds for this many training rows and features."""
+        ratio = n_rows / self.rows
+        scale = n_features / self.features if self.features else 1.0
+        low, high = sorted(self.seconds * ratio**power * scale for power in self.growth)
+        return low, high
+
+    def describe(self) -> str:
+        size = f"{self.rows:,} training rows"
+        if self.features:
+            size += f" × {self.features} features"
+        growth = growth_words(self.growth, per_feature=self.features is not None)
+        return f"{self.part.capitalize()} time grows {growth}; slow above {size}."
+
+
+def growth_words(growth: tuple[int, int], per_feature: bool = False) -> str:
+    """How time grows, in words: 'between the square and the cube of the number of rows'."""
+    low, high = growth
+    power = {2: "square", 3: "cube"}
+    if low == high == 1:
+        words = "in proportion to the number of rows"
+    elif low == high:
+        words = f"with the {power[low]} of the number of rows"
+    elif low == 1:
+        words = f"between the number of rows and its {power[high]}"
+    else:
+        words = f"between the {power[low]} and the {power[high]} of the number of rows"
+    return words + (", and with the number of features" if per_feature else "")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """How the saved model puts rows in clusters, for a clusterer without `predict`.
+
+    Once the pipeline is fitted, its last step is replaced by `template` (our own
+    code, never user text), evaluated with `clusterer` (the fitted clusterer) and
+    `features` (the preprocessed training rows) at hand: a fitted estimator whose
+    `predict` gives clusters and whose `classes_` lists them. `helper` names a
+    snippet in templates/assign/ defining a class the template uses; it is rendered
+    into preprocessing.py, where the saved model finds it when it is loaded.
+    `noise`: the rule can leave a row out of every cluster (cluster -1).
+    """
+
+    template: str
+    note: str
+    imports: tuple[str, ...] = ()
+    helper: str | None = None
+    noise: bool = False
+
+    @property
+    def snippet(self) -> str | None:
+        return f"assign/{self.helper}.py.j2" if self.helper else None
+
+
+@dataclass(frozen=True)
+class ModelType:
+    name: str
+    title: str
+    tasks: tuple[str, ...]
+    module: str
+    cls: str
+    explanation: str
+    params: tuple[Param, ...] = ()
+    seed_arg: str | None = "random_state"
+    n_jobs_arg: str | None = None
+    # Arguments always passed, not user-editable (e.g. a solver setting that
+    # keeps results deterministic).
+    fixed: tuple[tuple[str, object], ...] = ()
+    # The meta-estimator the model is rendered inside, if any.
+    wrapper: Wrapper | None = None
+    # Clustering: the estimator attribute holding the number of clusters.
+    cluster_count_arg: str = "n_clusters"
+    # Clustering without `predict`: how the saved model assigns rows to clusters.
+    assign: Assignment | None = None
+    # Results depend on the features' scales (distances, penalties, gradient
+    # steps): `playground init` scales the numeric columns for it.
+    needs_scaling: bool = False
+    # How run time grows with the data; None when it stays modest.
+    cost: Cost | None = None
+
+    @property
+    def import_line(self) -> str:
+        return f"from {self.module} import {self.cls}"
+
+    @property
+    def import_lines(self) -> tuple[str, ...]:
+        """Every import the rendered model expression needs."""
+        return (self.import_line, *(self.wrapper.import_lines if self.wrapper else ()))
+
+    def param_key(self, name: str) -> str:
+        """The name `get_params()` of the rendered estimator gives parameter `name`."""
+        return f"{self.wrapper.inner_arg}__{name}" if self.wrapper else name
+
+    def describe(self) -> dict:
+        notes = [self.wrapper.note] if self.wrapper else []
+        if self.assign:
+            notes.append(self.assign.note)
+        if self.cost:
+            notes.append(self.cost.describe())
+        return {
+            "name": self.name,
+            "title": self.title,
+            "tasks": list(self.tasks),
+            "estimator": f"{self.module}.{self.cls}",
+            "explanation": self.explanation,
+            "notes": notes,
+            "needs_scaling": self.needs_scaling,
+            "params": [p.describe() for p in self.params],
+        }
