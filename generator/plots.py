@@ -10,7 +10,7 @@ their data. The runtime executes this module; the notebook imports it.
 from __future__ import annotations
 
 from generator.literals import markdown_text
-from generator.render import VERSION, environment, format_code, merge_imports
+from generator.render import VERSION, cluster_count_code, environment, format_code, merge_imports
 from runtime.models import MODELS_BY_NAME
 from runtime.plots import (
     PLOTS_BY_NAME,
@@ -58,7 +58,8 @@ def plot_context(spec: Spec) -> dict:
         # The learning curve's folds: the spec's cross-validation, at most 5 (each
         # fold fits the pipeline 4 times), else 3.
         "cv_folds": min(spec.evaluation.cv_folds or 3, 5),
-        "cluster_count_arg": decl.cluster_count_arg,
+        "cluster_count": cluster_count_code(decl),
+        "cluster_noise": bool(decl.assign and decl.assign.noise),
     }
 
 

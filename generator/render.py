@@ -238,6 +238,14 @@ def _split_imports(spec: Spec) -> list[str]:
     return imports
 
 
+def cluster_count_code(decl) -> str:
+    """The number of clusters of the fitted `pipeline`, as code: a clusterer's own, or
+    the clusters the rule for new rows knows (those of the training rows)."""
+    if decl.assign:
+        return "len(pipeline[-1].classes_)"
+    return f"pipeline[-1].{decl.cluster_count_arg}"
+
+
 def training_context(spec: Spec) -> dict:
     """What the training macros (shared by train.py and the notebook) need."""
     decl = MODELS_BY_NAME[spec.model.type]
@@ -290,13 +298,7 @@ def training_context(spec: Spec) -> dict:
         "version": VERSION,
         "model_code": model_code(spec),
         "array_input": array_input,
-        # The number of clusters of the fitted model: a clusterer's own, or the
-        # clusters the rule for new rows knows (those of the training rows).
-        "cluster_count": (
-            "len(pipeline[-1].classes_)"
-            if decl.assign
-            else f"pipeline[-1].{decl.cluster_count_arg}"
-        ),
+        "cluster_count": cluster_count_code(decl),
         "assign": decl.assign,
         "model_class": decl.cls,
         "detail_name": detail_name,

@@ -218,6 +218,7 @@ def _cmd_runs(args: argparse.Namespace) -> int:
             print(f"{'':>7}error: {_one_line(Exception(run.error))}")
     if not runs:
         print("(no runs yet)")
+    return 0
 
 
 def _cmd_plots(args: argparse.Namespace) -> int:

@@ -374,9 +374,16 @@ class Workspace(param.Parameterized):
 
     # -- split, model, evaluation --------------------------------------------------
 
-    def set_split(self, **fields: Any) -> bool:
+    def set_split(
+        self, evaluation: dict[str, Any] | None = None, seed: int | None = None, **fields: Any
+    ) -> bool:
+        """Change the split, and with it (one undo step) evaluation settings and the seed."""
+
         def edit(data: dict) -> None:
             data["split"].update(fields)
+            data["evaluation"].update(evaluation or {})
+            if seed is not None:
+                data["seed"] = seed
 
         return self.change(edit, "Split updated.")
 

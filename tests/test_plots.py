@@ -263,7 +263,8 @@ def check_plot(name: str, data, case) -> None:
     elif name == "learning_curve":
         assert len(data) == 4 and data["training_rows"].is_monotonic_increasing
     elif name == "cluster_sizes":
-        assert data["rows"].tolist() == result.report["cluster_sizes"]["test"]
+        sizes = result.report["cluster_sizes"]["test"]
+        assert dict(zip(data["cluster"], data["rows"], strict=True)) == sizes
     else:
         raise AssertionError(f"no check for the plot {name!r}")
 

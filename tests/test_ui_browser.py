@@ -139,6 +139,9 @@ def train_and_download(page, tmp_path: Path) -> tuple[dict, Path]:
     page.get_by_role("button", name="Train", exact=True).click()
     shows(page, "Trained in", timeout=120000)
     metrics = shown_metrics(page)
+    # The result plots appear under the metrics once drawn.
+    shows(page, "Plots (the notebook draws the same)")
+    expect(page.get_by_text("Drawing the plots…")).to_have_count(0, timeout=120000)
     tab(page, "6 · Export")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the project (.zip)").click()
@@ -176,6 +179,10 @@ def assert_page_matches(shown: dict, exported: dict) -> None:
 
 def test_click_through_classification_with_gaps_and_categories(page, tmp_path):
     open_example(page, "penguins.csv", "species")
+    tab(page, "2 · Explore")
+    # The views init recorded, drawn by the plots.py the notebook will use.
+    shows(page, "Target distribution of species")
+    shows(page, "Correlation matrix of")
     tab(page, "3 · Prepare")
     shows(page, "Impute numeric columns")
     select(page, "Stage", "Clean rows (before the split)")
@@ -189,6 +196,9 @@ def test_click_through_classification_with_gaps_and_categories(page, tmp_path):
     shown, project = train_and_download(page, tmp_path)
     assert "accuracy" in shown and set(shown["accuracy"]) == {"train", "validation", "test"}
     assert_page_matches(shown, notebook_metrics(project, tmp_path))
+    drawn = json.loads((tmp_path / "notebook-output" / "plots.json").read_text())
+    assert {"confusion_matrix", "roc_curve"} <= set(drawn)
+    assert any("target_balance" in key for key in drawn)
 
 
 def test_click_through_regression_with_a_date_column(page, tmp_path):

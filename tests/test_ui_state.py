@@ -187,3 +187,22 @@ def test_a_failing_run_says_why_and_keeps_the_last_result(penguins):
     assert penguins.train() is None
     assert "removed every row" in penguins.message and penguins.message_kind == "error"
     assert penguins.result is kept
+
+
+def test_a_split_change_with_its_evaluation_and_seed_is_one_undo_step(penguins):
+    before = penguins.spec
+    assert penguins.set_split(
+        evaluation={"cv_folds": 3}, seed=9, validation=0.1, test=0.3, train=0.6
+    )
+    assert penguins.spec.evaluation.cv_folds == 3 and penguins.spec.seed == 9
+    penguins.undo()
+    assert penguins.spec == before
+
+
+def test_clusters_can_be_scored_against_a_column_kept_aside(tmp_path):
+    ws = Workspace(tmp_path)
+    assert ws.load_example("wine.csv")
+    assert ws.set_column("cultivar", role="ignore")
+    assert ws.set_split(evaluation={"label_column": "cultivar"}), ws.message
+    assert not ws.set_split(evaluation={"label_column": "alcohol"})  # a feature
+    assert "label_column" in ws.message

@@ -61,6 +61,15 @@ class ModelView(Viewer):
             end=20,
         )
         train_share = pn.pane.Markdown()
+        # Clustering: a column kept aside (role ignore) to score the clusters against.
+        aside = [c.name for c in spec.columns if c.role == "ignore"]
+        label_column = pn.widgets.Select(
+            label="Score clusters against (adjusted Rand index)",
+            options={"(none)": None, **{name: name for name in aside}},
+            value=spec.evaluation.label_column if spec.evaluation.label_column in aside else None,
+            description="A column with known groups, set to role 'ignore' on the Data tab.",
+            visible=spec.task == "clustering",
+        )
 
         def shares(*_):
             train = 1 - validation.value - test.value
@@ -80,9 +89,10 @@ class ModelView(Viewer):
                 "time_column": time_column.value if kind.value == "time" else None,
                 "group_column": group_column.value if kind.value == "group" else None,
             }
-            if self.ws.set_split(**fields):
-                self.ws.set_evaluation(cv_folds=folds.value or None)
-                self.ws.set_seed(seed.value)
+            evaluation = {"cv_folds": folds.value or None}
+            if spec.task == "clustering":
+                evaluation["label_column"] = label_column.value
+            self.ws.set_split(evaluation=evaluation, seed=seed.value, **fields)
 
         button = pn.widgets.Button(label="Apply split", color="primary")
         button.on_click(apply)
@@ -101,6 +111,7 @@ class ModelView(Viewer):
             train_share,
             stratify,
             pn.Row(seed, folds),
+            label_column,
             button,
             sizing_mode="stretch_width",
         )
