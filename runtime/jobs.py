@@ -53,8 +53,10 @@ from pathlib import Path
 import joblib
 
 from generator.render import render_preprocessing
+from runtime.curves import reporting_curves
 from runtime.dataset import DataError
 from runtime.executor import RunError, Runner, RunResult, standing_in
+from runtime.models import MODELS_BY_NAME
 from runtime.spec import Spec, SpecError
 from runtime.store import MODEL_FILE, PREPROCESSING_FILE, REPORT_FILE, Store, StoreError
 
@@ -81,9 +83,10 @@ class StageEvent:
 
 @dataclass(frozen=True)
 class CurveEvent:
-    """One point of a live training curve (say validation loss per boosting round).
+    """One point of a live training curve (say training loss per boosting round).
 
-    Reserved: models that report while they fit will send these; none does yet.
+    Sent while the model fits, for models that declare a live curve
+    (runtime/curves.py); `series` names the curve, "CV fold k: ..." for folds.
     """
 
     run_id: int
@@ -142,6 +145,14 @@ class _Progress:
             self.connection.send(event)
         except OSError as exc:
             raise _ServerGone from exc
+
+    def curve_point(self, series: str, x: float, y: float) -> None:
+        """Send one point of a live training curve; sent from inside the model's fit."""
+        elapsed = time.monotonic() - self.started
+        try:
+            self.send(CurveEvent(self.run_id, series, x, y, elapsed))
+        except _ServerGone:
+            pass  # the next stage or status notices, outside the library's code
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -216,7 +227,10 @@ def _train(spec: Spec, base_dir: Path, progress: _Progress, folder: Path) -> Run
         with progress.stage(_step_stage(index, step.type)):
             runner.preview(index)
     with progress.stage("train"):
-        result = runner.run()  # the step previews above are cached
+        _, train_module = runner.modules()
+        model = MODELS_BY_NAME[spec.model.type]
+        with reporting_curves(train_module, model, progress.curve_point):
+            result = runner.run()  # the step previews above are cached
     with progress.stage("save"):
         folder.mkdir(parents=True, exist_ok=True)
         # As in the exported project: the pickled pipeline names the functions

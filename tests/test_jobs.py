@@ -18,7 +18,7 @@ from synthetic import make_frame, spec_dict
 
 from runtime.dataset import DataError
 from runtime.executor import Runner
-from runtime.jobs import Job, Jobs, StageEvent, StatusEvent
+from runtime.jobs import Job, StageEvent, StatusEvent
 from runtime.spec import Spec, parse_spec
 from runtime.store import Store, StoreError
 
@@ -36,22 +36,15 @@ HEAVY_MODEL = {"type": "random_forest_classifier", "params": {"n_estimators": 50
 WAIT = 120
 
 
-@pytest.fixture
-def jobs(store) -> Jobs:
-    jobs = Jobs(store)
-    yield jobs
-    jobs.shutdown()
-
-
 def project_spec(
-    store: Store, n_rows: int = 120, model: dict | None = None, **extra
+    store: Store, n_rows: int = 120, model: dict | None = None, steps=STEPS, **extra
 ) -> tuple[int, Spec]:
     """A project holding synthetic data; its spec (also its current version)."""
     df = make_frame(n_rows)
     project = store.create_project(f"synthetic {n_rows}")
     store.set_data(project.id, "data.csv", df.to_csv(index=False).encode())
     spec = parse_spec(
-        spec_dict(df, "binary", steps=STEPS, model=model, data_file="data/data.csv", **extra)
+        spec_dict(df, "binary", steps=steps, model=model, data_file="data/data.csv", **extra)
     )
     store.history(project.id).push(spec)
     return project.id, spec

@@ -194,6 +194,9 @@ def test_click_through_classification_with_gaps_and_categories(page, tmp_path):
     page.get_by_role("button", name="Use this model").click()
     shows(page, "Model: Random forest")
     shown, project = train_and_download(page, tmp_path)
+    # The forest reported its trees while it grew them.
+    tab(page, "5 · Train & results")
+    shows(page, "Live training curve")
     assert "accuracy" in shown and set(shown["accuracy"]) == {"train", "validation", "test"}
     assert_page_matches(shown, notebook_metrics(project, tmp_path))
     drawn = json.loads((tmp_path / "notebook-output" / "plots.json").read_text())
