@@ -54,6 +54,10 @@ SUITABLE_TYPES = {
 USER_ERRORS = (SpecError, DataError, RunError)
 
 
+# Data-tab roles that choose the split: (split kind, the split field naming the column).
+SPLIT_ROLES = {"group": ("group", "group_column"), "date": ("time", "time_column")}
+
+
 def example_files() -> dict[str, Path]:
     """The bundled example datasets, by file name."""
     return {p.name: p for p in sorted(EXAMPLES_DIR.glob("*.csv"))}
@@ -284,18 +288,42 @@ class Workspace(param.Parameterized):
 
         return self.change(edit, f"Task set to {task}.")
 
+    def column_role(self, name: str) -> str:
+        """The column's role as the Data tab shows it: its spec role, or the split's
+        group or date column."""
+        split = self.spec.split
+        if split.kind == "group" and split.group_column == name:
+            return "group"
+        if split.kind == "time" and split.time_column == name:
+            return "date"
+        return self.spec.column(name).role
+
     def set_column(self, name: str, *, type: str | None = None, role: str | None = None) -> bool:
+        """Change a column's type or role; the roles 'group' and 'date' choose the split."""
         if role == "target":
             return self.set_target(name)
+        was = self.column_role(name)
+        done = f"Column {name!r} updated."
+        if role == "group":
+            done = f"Rows sharing a value of {name!r} now stay in one split part (group split)."
+        elif role == "date":
+            done = f"The oldest rows by {name!r} now train, the newest test (time split)."
 
         def edit(data: dict) -> None:
             column = next(c for c in data["columns"] if c["name"] == name)
+            split = data["split"]
             if type is not None:
                 column["type"] = type
-            if role is not None:
+            if role in SPLIT_ROLES:
+                split.update({"kind": SPLIT_ROLES[role][0], SPLIT_ROLES[role][1]: name})
+                if role == "group":
+                    column["role"] = "ignore"  # which group a row is in must not be learned
+            elif role is not None:
+                if was in SPLIT_ROLES:
+                    split.update(kind="random", group_column=None, time_column=None)
                 column["role"] = role
 
-        return self.change(edit, f"Column {name!r} updated.")
+        return self.change(edit, done)
 
     # -- steps -------------------------------------------------------------------
 
