@@ -178,7 +178,10 @@ def assert_page_matches(shown: dict, exported: dict) -> None:
 
 
 def test_click_through_classification_with_gaps_and_categories(page, tmp_path):
-    open_example(page, "penguins.csv", "species")
+    upload(page, ROOT / "examples" / "data" / "penguins.csv")
+    shows(page, "344 rows")
+    select(page, "Target (what to predict)", "species")
+    shows(page, "(multiclass)")
     tab(page, "2 · Explore")
     # The views init recorded, drawn by the plots.py the notebook will use.
     shows(page, "Target distribution of species")
