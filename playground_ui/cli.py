@@ -10,6 +10,7 @@ import argparse
 import json
 import math
 import os
+import secrets
 import sys
 import warnings
 from pathlib import Path
@@ -166,8 +167,16 @@ def _cmd_ui(args: argparse.Namespace) -> int:
     from runtime.store import playground_home
 
     home = Path(args.home) if args.home else playground_home()
+    login = {}
+    password = args.basic_auth or os.environ.get("PLAYGROUND_BASIC_AUTH")
+    if password:
+        # Panel's own login page: a password, or a JSON file of {user: password}.
+        secret = args.cookie_secret or os.environ.get("PLAYGROUND_COOKIE_SECRET")
+        login = {"basic_auth": password, "cookie_secret": secret or secrets.token_urlsafe(32)}
     print(f"AI-Playground on http://localhost:{args.port} (projects in {home}); Ctrl+C stops it")
-    serve(port=args.port, home=home, show=args.show)
+    if password:
+        print("Login required (Panel basic authentication).")
+    serve(port=args.port, home=home, show=args.show, **login)
     return 0
 
 
@@ -269,6 +278,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--home", help="where projects are kept (default: $PLAYGROUND_HOME or ~/.playground)"
     )
     ui.add_argument("--show", action="store_true", help="open a browser tab")
+    ui.add_argument(
+        "--basic-auth",
+        metavar="PASSWORD_OR_FILE",
+        help="ask for a login: one password for all, or a JSON file mapping user names to "
+        "passwords (default: $PLAYGROUND_BASIC_AUTH; none: no login)",
+    )
+    ui.add_argument(
+        "--cookie-secret",
+        help="signs the login cookies; set it to keep people logged in across restarts "
+        "(default: $PLAYGROUND_COOKIE_SECRET, else a new random one per start)",
+    )
     ui.set_defaults(func=_cmd_ui)
 
     validate = sub.add_parser("validate", help="check a spec and its data file")

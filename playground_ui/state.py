@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import io
 import re
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,9 @@ class Workspace(param.Parameterized):
         # Training runs in worker processes; a server shares one Jobs among its sessions.
         self.jobs = jobs or Jobs(self.store)
         self._job_revisions: dict[int, int] = {}
+        # The session's training, queued or running; a lock makes starting one atomic.
+        self._training: Job | None = None
+        self._submit_lock = threading.Lock()
         self.project: Project | None = None
         self.history: SpecHistory | None = None
         self._code: dict[tuple[int, str], str] = {}
@@ -480,11 +484,34 @@ class Workspace(param.Parameterized):
     # -- training and export -----------------------------------------------------
 
     def submit_training(self) -> Job:
-        """Start training the current spec in a worker process; the job reports progress."""
-        job = self.jobs.submit(self.project.id, spec=self.spec)
+        """Start training the current spec in a worker process; the job reports progress.
+
+        One training per session at a time: while one is queued or running, another
+        request (a double click, a second tab's click) gets that same job back.
+        """
+        with self._submit_lock:
+            if self._training is not None and not self._training.done:
+                self.tell("A training is already under way; cancel it to start another.")
+                return self._training
+            job = self.jobs.submit(self.project.id, spec=self.spec)
+            self._training = job
         self._job_revisions[job.run_id] = self.revision
-        self.tell("Training started.")
+        ahead = self.jobs.runs_ahead(job)
+        if ahead is None:
+            self.tell("Training started.")
+        else:
+            self.tell(f"Training queued: {ahead + 1} run(s) wait for a free training process.")
         return job
+
+    def queue_message(self, job: Job) -> str | None:
+        """Where a queued job stands, for the page; None once it trains."""
+        ahead = self.jobs.runs_ahead(job)
+        if ahead is None:
+            return None
+        return (
+            f"Queued: {ahead} run(s) ahead; {self.jobs.running_count} of at most "
+            f"{self.jobs.max_workers} training now."
+        )
 
     def finish_training(self, job: Job) -> RunResult | None:
         """Take a finished job's run as the current result, or say why there is none."""

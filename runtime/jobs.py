@@ -439,6 +439,16 @@ class Jobs:
     def jobs(self) -> list[Job]:
         return list(self._jobs.values())
 
+    def runs_ahead(self, job: Job) -> int | None:
+        """How many queued runs start before `job`; None once it has started or ended."""
+        with self._lock:
+            return self._pending.index(job) if job in self._pending else None
+
+    @property
+    def running_count(self) -> int:
+        with self._lock:
+            return len(self._running)
+
     def shutdown(self, wait: bool = True) -> None:
         """Cancel every queued and running job (when the server stops)."""
         atexit.unregister(self.shutdown)

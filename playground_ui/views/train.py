@@ -115,6 +115,9 @@ class TrainView(Viewer):
     def _check(self) -> None:
         job = self._job
         events = job.events()
+        queued = self.ws.queue_message(job)
+        if queued:
+            self.status.object = queued
         for event in events:
             if isinstance(event, StageEvent):
                 self.progress.value = int(100 * event.fraction)
