@@ -79,6 +79,7 @@ class Workspace(param.Parameterized):
     message_kind = param.Selector(default="info", objects=["info", "success", "error"])
     result = param.ClassSelector(class_=RunResult, allow_None=True, doc="The last run.")
     result_revision = param.Integer(default=-1, doc="The revision the last run trained.")
+    runs_revision = param.Integer(default=0, doc="Counts runs ended here; the Runs tab redraws.")
 
     def __init__(
         self, home: str | Path, store: Store | None = None, jobs: Jobs | None = None, **params: Any
@@ -472,6 +473,7 @@ class Workspace(param.Parameterized):
         """Take a finished job's run as the current result, or say why there is none."""
         run = self.store.run(job.run_id)
         revision = self._job_revisions.pop(job.run_id, None)
+        self.runs_revision += 1
         if run.status == "cancelled":
             self.tell("Training cancelled.")
             return None

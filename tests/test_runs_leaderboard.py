@@ -19,6 +19,7 @@ from playground_ui.cli import main
 from playground_ui.state import Workspace
 from playground_ui.views.runs import RunsView
 from runtime.executor import Runner
+from runtime.jobs import Jobs
 from runtime.leaderboard import leaderboard
 from runtime.spec import load_spec, parse_spec, spec_to_dict
 from runtime.spec_diff import spec_diff, yaml_diff
@@ -160,12 +161,16 @@ def test_the_diff_of_two_specs_reads_as_one_line_per_change():
 def trained(tmp_path) -> Workspace:
     """Two finished runs of penguins that differ in the tree's depth."""
     ws = Workspace(tmp_path)
+    ws.jobs = Jobs(ws.store, max_workers=2)  # both at once, as a server trains them
     assert ws.load_example("penguins.csv") and ws.set_target("species"), ws.message
-    assert ws.set_model("decision_tree_classifier", {"max_depth": 1}), ws.message
-    assert ws.train() is not None, ws.message
-    assert ws.set_model("decision_tree_classifier", {"max_depth": 4}), ws.message
-    assert ws.train() is not None, ws.message
-    return ws
+    jobs = []
+    for depth in (1, 4):
+        assert ws.set_model("decision_tree_classifier", {"max_depth": depth}), ws.message
+        jobs.append(ws.submit_training())
+    for job in jobs:
+        assert job.wait(300) and ws.finish_training(job) is not None, ws.message
+    yield ws
+    ws.jobs.shutdown()
 
 
 @pytest.mark.slow

@@ -38,7 +38,7 @@ class RunsView(Viewer):
         self.model = pn.widgets.Select(label="Model", options=[ALL_MODELS], width=240)
         self.direction = pn.pane.Markdown("", margin=(28, 10, 0, 10))
         self.refresh_button = pn.widgets.Button(label="Refresh", width=100, margin=(28, 10, 0, 10))
-        self.board = table(pd.DataFrame(), page_size=15, name="leaderboard")
+        self.board = table(pd.DataFrame(), page_size=15)
         self.run_a = pn.widgets.Select(label="Run A", options={}, width=320)
         self.run_b = pn.widgets.Select(label="Run B", options={}, width=320)
         self.diff_view = pn.widgets.RadioButtonGroup(options=DIFF_VIEWS, value=DIFF_VIEWS[0])
@@ -56,8 +56,8 @@ class RunsView(Viewer):
         for widget in (self.run_a, self.run_b, self.diff_view):
             widget.param.watch(lambda _: self.draw_diff(), "value")
         self.run_a.param.watch(lambda _: self._run_a_changed(), "value")
-        # A finished training, another project opened: the runs may have changed.
-        self.ws.param.watch(lambda _: self.reload(), ["result", "data_revision"])
+        # A run ended, another project opened: the runs may have changed.
+        self.ws.param.watch(lambda _: self.reload(), ["runs_revision", "data_revision"])
         self.reload()
 
     # -- reading the store ---------------------------------------------------------
