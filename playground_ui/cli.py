@@ -213,7 +213,8 @@ def _pick_run(runs: list, run_id: int, where: str):
 
 def _cmd_runs(args: argparse.Namespace) -> int:
     store, projects, runs = _open_runs(args)
-    where = repr(args.project_or_home)
+    given = args.project_or_home
+    where = f"the home {given}" if Path(given).expanduser().is_dir() else f"project {given!r}"
     if args.diff:
         return _print_diff(*(_pick_run(runs, i, where) for i in args.diff), args.yaml)
     if args.export is not None:
