@@ -18,22 +18,25 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import joblib
 import pandas as pd
 import param
 import yaml
 
 from generator import render
-from generator.bundle import render_bundle, write_bundle
+from generator.bundle import export, render_bundle, write_bundle
 from generator.plots import render_plots
 from runtime.dataset import DataError, class_labels, infer_column_type
 from runtime.defaults import default_spec
 from runtime.executor import RunError, Runner, RunResult, StepPreview
 from runtime.jobs import Job, Jobs
+from runtime.leaderboard import Entry, leaderboard
 from runtime.models import MODELS_BY_NAME
 from runtime.plots import Plot, explore_plots, result_plots
 from runtime.spec import Spec, SpecError, parse_spec, spec_to_dict
+from runtime.spec_diff import spec_diff, yaml_diff
 from runtime.steps import STEPS_BY_NAME
-from runtime.store import Project, SpecHistory, Store, StoreError
+from runtime.store import PLOT_DATA_FILE, Project, Run, SpecHistory, Store, StoreError
 
 # File types the upload accepts, as the reader detects them.
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".json", ".jsonl")
@@ -81,6 +84,7 @@ class Workspace(param.Parameterized):
     message_kind = param.Selector(default="info", objects=["info", "success", "error"])
     result = param.ClassSelector(class_=RunResult, allow_None=True, doc="The last run.")
     result_revision = param.Integer(default=-1, doc="The revision the last run trained.")
+    runs_revision = param.Integer(default=0, doc="Counts runs ended here; the Runs tab redraws.")
 
     def __init__(
         self, home: str | Path, store: Store | None = None, jobs: Jobs | None = None, **params: Any
@@ -99,6 +103,8 @@ class Workspace(param.Parameterized):
         self.project: Project | None = None
         self.history: SpecHistory | None = None
         self._code: dict[tuple[int, str], str] = {}
+        # The folder of the run shown as the result: its worker saved the plot data there.
+        self._result_folder: Path | None = None
 
     # -- messages ----------------------------------------------------------
 
@@ -459,8 +465,13 @@ class Workspace(param.Parameterized):
         return explore_plots(self.runner())
 
     def result_plots(self) -> list[Plot]:
-        """The plots of the last run, computed as the exported notebook computes them."""
-        return result_plots(self.runner(self.result.spec), self.result)
+        """The plots of the last run, computed as the exported notebook computes them
+        (by the run's worker, which saved their data with the run)."""
+        saved = None
+        if self._result_folder is not None and (self._result_folder / PLOT_DATA_FILE).is_file():
+            # Written by our own training, like the model beside it; never an upload.
+            saved = joblib.load(self._result_folder / PLOT_DATA_FILE)
+        return result_plots(self.runner(self.result.spec), self.result, data=saved)
 
     # -- code ------------------------------------------------------------------
 
@@ -517,20 +528,16 @@ class Workspace(param.Parameterized):
         """Take a finished job's run as the current result, or say why there is none."""
         run = self.store.run(job.run_id)
         revision = self._job_revisions.pop(job.run_id, None)
+        self.runs_revision += 1
         if run.status == "cancelled":
             self.tell("Training cancelled.")
             return None
         if run.status != "finished":
             self._refuse(RunError(run.error or f"the run ended {run.status}"))
             return None
-        result = RunResult(
-            report=run.report,
-            pipeline=run.load_model(),
-            seconds=run.seconds or 0.0,
-            spec=run.spec,
-            warnings=run.warnings,
-        )
+        result = run.result()
         self.result_revision = revision if revision is not None else -1
+        self._result_folder = run.artifacts
         self.result = result
         self.tell("Training finished; the export will reproduce these numbers.", "success")
         return result
@@ -555,6 +562,54 @@ class Workspace(param.Parameterized):
         files = self.bundle_files()
         out = self.project_dir / "export" / f"{safe_filename(self.spec.name)}.zip"
         write_bundle(files, out)
+        return out.read_bytes()
+
+    # -- runs: leaderboard, diffs, reopening and exporting any run --------------------
+
+    def runs(self) -> list[Run]:
+        """Every run of the open project, newest first, as the store holds them."""
+        return self.store.runs(self.project.id) if self.project else []
+
+    def project_run(self, run_id: int) -> Run:
+        run = self.store.run(run_id)
+        if self.project is None or run.project_id != self.project.id:
+            raise StoreError(f"run {run_id} belongs to another project; open that project first")
+        return run
+
+    def leaderboard(
+        self, metric: str, split: str = "test", model: str | None = None
+    ) -> list[Entry]:
+        return leaderboard(self.runs(), metric, split, model)
+
+    def run_diff(self, old_id: int, new_id: int, as_yaml: bool = False) -> list[str] | str:
+        """What changed from run `old_id`'s spec to run `new_id`'s: lines, or the YAML diff."""
+        old, new = self.project_run(old_id).spec, self.project_run(new_id).spec
+        if as_yaml:
+            return yaml_diff(old, new, f"run {old_id}", f"run {new_id}")
+        return spec_diff(old, new)
+
+    def open_run(self, run_id: int) -> bool:
+        """Make the run's spec the current one (one undoable change), with its result."""
+        try:
+            run = self.project_run(run_id)
+            spec = run.spec
+            result = run.result() if run.status == "finished" else None
+        except (*USER_ERRORS, StoreError, OSError) as exc:
+            return self._refuse(exc)
+        self._push(spec)
+        if result is not None:
+            self._result_folder = run.artifacts
+            self.result, self.result_revision = result, self.revision
+        self.tell(f"The spec of run {run_id} is the current spec now; undo goes back.", "success")
+        return True
+
+    def export_run_zip(self, run_id: int) -> bytes:
+        """The exported project of a finished run (its spec, its metrics) as zip bytes."""
+        run = self.project_run(run_id)
+        if run.status != "finished":
+            raise RunError(f"run {run_id} is {run.status}; only a finished run can be exported")
+        out = self.project_dir / "export" / f"{safe_filename(run.spec.name)}-run-{run_id}.zip"
+        export(Runner(run.spec, self.project_dir), out, run.result())
         return out.read_bytes()
 
     def import_spec(self, filename: str, content: bytes) -> bool:

@@ -7,6 +7,7 @@ would take far longer than any test waits; it is always stopped early.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -103,6 +104,7 @@ def test_a_finished_job_equals_the_runner_in_process_and_is_stored_first(store, 
         "step 3: impute_numeric",
         "step 4: one_hot",
         "train",
+        "plots",
         "save",
     ]
     fractions = [e.fraction for e in stages]
@@ -111,7 +113,9 @@ def test_a_finished_job_equals_the_runner_in_process_and_is_stored_first(store, 
     assert all(e.remaining is not None and e.remaining >= 0 for e in stages[1:])
     assert job.progress == stages[-1]
 
-    assert set(run.timings) >= {"read data", "train", "save", "total"}
+    assert set(run.timings) >= {"read data", "train", "plots", "save", "total"}
+    # The plot data, as the notebook writes it, is one of the run's artifacts.
+    assert "confusion_matrix" in json.loads((run.artifacts / "plots.json").read_text())
     assert run.libraries["scikit-learn"] and run.libraries["python"]
     assert run.seconds > 0 and run.pid == job.pid
     assert run.main_metric() == ("roc_auc", expected.metrics["test"]["roc_auc"])
