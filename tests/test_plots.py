@@ -30,6 +30,7 @@ from playground_ui.cli import main
 from runtime.executor import Runner
 from runtime.models import MODEL_TYPES
 from runtime.plots import (
+    EXPLAIN_VIEWS,
     EXPLORE_VIEWS,
     PLOT_TYPES,
     PLOTS_BY_NAME,
@@ -100,7 +101,8 @@ def case(request, tmp_path_factory):
 def test_every_plot_has_its_snippet_and_every_snippet_a_plot():
     snippets = {p.stem.removesuffix(".py") for p in (TEMPLATES_DIR / "plots").glob("*.py.j2")}
     assert snippets == set(PLOTS_BY_NAME)
-    assert set(EXPLORE_VIEWS) | set(RESULT_PLOTS) == set(PLOTS_BY_NAME)
+    explanations = {p.name for p in PLOT_TYPES if p.kind == "explain"}
+    assert set(EXPLORE_VIEWS) | set(RESULT_PLOTS) | explanations == set(PLOTS_BY_NAME)
     # The spec accepts exactly the exploration views of the catalog.
     assert set(ExploreView.model_fields["view"].annotation.__args__) == set(EXPLORE_VIEWS)
     for plot in PLOT_TYPES:
@@ -197,7 +199,8 @@ def test_explore_views_are_checked_when_the_spec_is_read():
 
 
 def test_the_specs_draw_every_plot_of_the_catalog(tmp_path):
-    drawn = {v["view"] for v in VIEWS} | {"target_balance"}
+    # The explanations are drawn by tests/test_explain.py.
+    drawn = {v["view"] for v in VIEWS} | {"target_balance"} | set(EXPLAIN_VIEWS)
     for task in CASES:
         data, _ = make_spec(task, tmp_path)
         drawn |= {p.name for p in result_plot_types(parse_spec(data))}
