@@ -27,6 +27,7 @@ from generator.plots import render_plots
 from runtime.dataset import DataError, class_labels, infer_column_type
 from runtime.defaults import default_spec
 from runtime.executor import RunError, Runner, RunResult, StepPreview
+from runtime.explain import explain_default, require_explanation
 from runtime.jobs import Job, Jobs
 from runtime.models import MODELS_BY_NAME
 from runtime.plots import Plot, explore_plots, result_plots
@@ -429,6 +430,40 @@ class Workspace(param.Parameterized):
     def result_plots(self) -> list[Plot]:
         """The plots of the last run, computed as the exported notebook computes them."""
         return result_plots(self.runner(self.result.spec), self.result)
+
+    # -- explanations --------------------------------------------------------------
+
+    def explain(self, row: int = 0) -> tuple[Spec, list[Plot]]:
+        """The explanations of the last run, with test row `row`'s SHAP values: the spec
+        recording them and their plots. Touches no state, so it may run on a worker
+        thread; `record_explanations` then puts them in the spec."""
+        if not self.result_is_current:
+            raise RunError("train the current spec first; the explanations explain its model")
+        require_explanation(self.spec)
+        return explain_default(self.runner(self.result.spec), self.result, row)
+
+    def record_explanations(self, spec: Spec) -> bool:
+        """Record the explanations `spec` holds in the current spec, for the notebook.
+        The run stays current: explanations change nothing it trained."""
+        current, before = self.result_is_current, self.result_revision
+
+        def edit(data: dict) -> None:
+            data["explain"] = [view.model_dump(mode="json") for view in spec.explain]
+
+        if current:
+            # The change is the next revision: the run is current for it from the start,
+            # so no view shows the run as stale in between.
+            self.result_revision = self.revision + 1
+        revision = self.revision
+        if not self.change(edit, "Explanations recorded; the notebook will show them too."):
+            self.result_revision = before
+            return False
+        if self.revision == revision:  # nothing changed
+            self.result_revision = before
+        elif current:
+            # The export renders the run's spec: it must name the explanations too.
+            self.result.spec = self.spec
+        return True
 
     # -- code ------------------------------------------------------------------
 

@@ -310,3 +310,36 @@ def test_cli_explain_of_a_clustering_is_a_user_error(tmp_path, capsys):
 def test_every_explanation_view_is_a_declared_plot():
     for name in EXPLAIN_VIEWS:
         assert PLOTS_BY_NAME[name].explains
+
+
+# -- the playground's Explain section ------------------------------------------------------
+
+
+def test_the_workspace_explains_a_row_and_keeps_the_run_current(tmp_path):
+    from playground_ui.state import Workspace
+    from playground_ui.views.explain import ExplainSection
+
+    ws = Workspace(tmp_path)
+    assert ws.load_example("penguins.csv"), ws.message
+    assert ws.set_target("species"), ws.message
+    assert ws.set_model("decision_tree_classifier", {}), ws.message
+    section = ExplainSection(ws)
+    assert "Train the current spec" in section._intro(ws.revision, ws.result).object
+    assert ws.train() is not None, ws.message
+    spec, plots = ws.explain(row=3)
+    assert ws.record_explanations(spec), ws.message
+    assert [view.view for view in ws.spec.explain][:3] == [
+        "shap_importance",
+        "shap_beeswarm",
+        "shap_row",
+    ]
+    assert ws.spec.explain[2].row == 3
+    # Explanations change no model: the run is still the current spec's, and the
+    # export (rendered from the run's spec) holds them.
+    assert ws.result_is_current
+    assert "explain_plot_data" in ws.bundle_files()["notebook.ipynb"]
+    cards = section._figures(plots)[0].objects
+    assert len(cards) == len(plots)
+    section._intro(ws.revision, ws.result)
+    assert not section.button.disabled
+    assert section.row.end == ws.result.report["rows"]["test"] - 1

@@ -1,4 +1,5 @@
-"""Train and results: training runs off the UI thread; metrics per split when it ends."""
+"""Train and results: training runs off the UI thread; metrics per split when it ends,
+then the explanations of the model (views/explain.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from runtime.jobs import StageEvent
 
 from ..state import USER_ERRORS, Workspace
 from .common import code_panel, split_layout, table
+from .explain import ExplainSection
 
 
 def metrics_frame(report: dict) -> pd.DataFrame:
@@ -168,6 +170,7 @@ class TrainView(Viewer):
             pn.Row(self.train_button, self.cancel_button, self.status, sizing_mode="stretch_width"),
             self.progress,
             pn.bind(self._results, self.ws.param.revision, self.ws.param.result),
+            ExplainSection(self.ws),
             sizing_mode="stretch_width",
         )
         return split_layout(main, code_panel(self.ws, "train.py"))
