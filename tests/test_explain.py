@@ -315,6 +315,7 @@ def test_every_explanation_view_is_a_declared_plot():
 # -- the playground's Explain section ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_workspace_explains_a_row_and_keeps_the_run_current(tmp_path):
     from playground_ui.state import Workspace
     from playground_ui.views.explain import ExplainSection
@@ -326,8 +327,12 @@ def test_the_workspace_explains_a_row_and_keeps_the_run_current(tmp_path):
     section = ExplainSection(ws)
     assert "Train the current spec" in section._intro(ws.revision, ws.result).object
     assert ws.train() is not None, ws.message
+    section.__panel__()
     spec, plots = ws.explain(row=3)
-    assert ws.record_explanations(spec), ws.message
+    # What the section does with the outcome of its worker thread.
+    section._show(RunError("no such row"))
+    assert section.area.objects[0].object == "no such row"
+    section._show((spec, plots))
     assert [view.view for view in ws.spec.explain][:3] == [
         "shap_importance",
         "shap_beeswarm",
@@ -338,8 +343,8 @@ def test_the_workspace_explains_a_row_and_keeps_the_run_current(tmp_path):
     # export (rendered from the run's spec) holds them.
     assert ws.result_is_current
     assert "explain_plot_data" in ws.bundle_files()["notebook.ipynb"]
-    cards = section._figures(plots)[0].objects
-    assert len(cards) == len(plots)
+    cards = section.area.objects[0].objects
+    assert [card.title for card in cards] == [plot.title for plot in plots]
     section._intro(ws.revision, ws.result)
     assert not section.button.disabled
     assert section.row.end == ws.result.report["rows"]["test"] - 1

@@ -7,15 +7,13 @@ draws the same explanations with the same numbers.
 
 from __future__ import annotations
 
-import threading
-
 import panel as pn
 from panel.viewable import Viewer
 
 from runtime.explain import why_not_explained
 
 from ..state import USER_ERRORS, Workspace
-from .common import table
+from .common import in_background, table
 
 
 class ExplainSection(Viewer):
@@ -57,33 +55,21 @@ class ExplainSection(Viewer):
         self._running = True
         self.button.disabled = True
         self.area.objects = [pn.pane.Markdown(f"Explaining the model and test row {row}…")]
-        outcome: dict = {}
+        in_background(lambda: self.ws.explain(row), self._show)
 
-        def work():
-            try:
-                outcome["explained"] = self.ws.explain(row)
-            except USER_ERRORS as exc:
-                outcome["error"] = str(exc)
-            except Exception as exc:  # noqa: BLE001 - the section says why, the page lives on
-                outcome["error"] = f"the model could not be explained: {exc}"
-
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
-
-        def show():
-            if thread.is_alive():
-                return
-            poll.stop()
-            self._running = False
-            self.button.disabled = False
-            if "error" in outcome:
-                self.area.objects = [pn.pane.Alert(outcome["error"], alert_type="danger")]
-                return
-            spec, plots = outcome["explained"]
-            self.ws.record_explanations(spec)
-            self.area.objects = self._figures(plots)
-
-        poll = pn.state.add_periodic_callback(show, period=300)
+    def _show(self, outcome) -> None:
+        self._running = False
+        self.button.disabled = False
+        if isinstance(outcome, USER_ERRORS):
+            self.area.objects = [pn.pane.Alert(str(outcome), alert_type="danger")]
+            return
+        if isinstance(outcome, Exception):
+            message = f"The model could not be explained: {type(outcome).__name__}: {outcome}"
+            self.area.objects = [pn.pane.Alert(message, alert_type="danger")]
+            return
+        spec, plots = outcome
+        self.ws.record_explanations(spec)
+        self.area.objects = self._figures(plots)
 
     def _figures(self, plots) -> list:
         cards = []

@@ -3,8 +3,6 @@ then the explanations of the model (views/explain.py)."""
 
 from __future__ import annotations
 
-import threading
-
 import pandas as pd
 import panel as pn
 from panel.viewable import Viewer
@@ -12,7 +10,7 @@ from panel.viewable import Viewer
 from runtime.jobs import StageEvent
 
 from ..state import USER_ERRORS, Workspace
-from .common import code_panel, split_layout, table
+from .common import code_panel, in_background, split_layout, table
 from .explain import ExplainSection
 
 
@@ -125,18 +123,10 @@ class TrainView(Viewer):
         self.plots_area.objects = [pn.pane.Markdown("Drawing the plots…")]
 
         def work():
-            try:
-                self._figures = [(p.title, p.figure()) for p in self.ws.result_plots()]
-            except Exception as exc:  # noqa: BLE001 - the plots area says why
-                self._figures = exc
+            return [(p.title, p.figure()) for p in self.ws.result_plots()]
 
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
-
-        def show():
-            if thread.is_alive():
-                return
-            poll.stop()
+        def show(figures):
+            self._figures = figures
             if self._plotted is not result:
                 return
             if isinstance(self._figures, Exception):
@@ -163,7 +153,7 @@ class TrainView(Viewer):
                 )
             ]
 
-        poll = pn.state.add_periodic_callback(show, period=300)
+        in_background(work, show)
 
     def __panel__(self):
         main = pn.Column(
