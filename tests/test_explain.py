@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -134,6 +136,29 @@ def test_plots_py_holds_the_recorded_explanations_only(tmp_path):
     data["explain"] = []
     source = render_plots(parse_spec(data))
     assert "import shap" not in source and "explain_plot_data" not in source
+
+
+@pytest.mark.parametrize(
+    "task, model",
+    [
+        ("binary", "random_forest_classifier"),
+        ("multiclass", "hist_gradient_boosting_classifier"),
+        ("multiclass", "logistic_regression"),
+        ("regression", "xgboost_regressor"),
+    ],
+)
+def test_plots_py_with_every_explanation_is_clean(tmp_path, task, model):
+    """ruff and black accept plots.py for either explainer and every task."""
+    data = make_spec(task, {"type": model, "params": {}}, tmp_path)
+    (tmp_path / "plots.py").write_text(render_plots(parse_spec(data)), encoding="utf-8")
+    (tmp_path / "preprocessing.py").write_text("CLASSES = []\n", encoding="utf-8")
+    bin_dir = Path(sys.executable).parent
+    for command in (
+        [str(bin_dir / "ruff"), "check", "--isolated", "--no-cache", "plots.py"],
+        [str(bin_dir / "black"), "--check", "--quiet", "plots.py"],
+    ):
+        done = subprocess.run(command, check=False, cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
 
 
 # -- the spec records what was looked at ----------------------------------------------
