@@ -213,9 +213,10 @@ class Workspace(param.Parameterized):
         if self.spec is None:
             return self._refuse(DataError("open a data file first"))
         data = copy.deepcopy(spec_to_dict(self.spec))
+        explained = copy.deepcopy(data["explain"])
         try:
             edit(data)
-            spec = parse_spec(data)
+            spec = self._parse_dropping_explanations(data, explained)
         except (*USER_ERRORS, KeyError, IndexError, ValueError) as exc:
             return self._refuse(exc)
         if spec == self.spec:
@@ -229,6 +230,18 @@ class Workspace(param.Parameterized):
         self._push(spec)
         self.tell(done or "Saved.", "success")
         return True
+
+    @staticmethod
+    def _parse_dropping_explanations(data: dict, explained: list) -> Spec:
+        """The edited spec; explanations recorded before (`explained`) that the edit
+        made invalid (a clustering task, a column no longer an input) are dropped
+        rather than refusing the edit."""
+        try:
+            return parse_spec(data)
+        except SpecError:
+            if not explained or data["explain"] != explained:
+                raise
+        return parse_spec({**data, "explain": []})
 
     def undo(self) -> None:
         if self.history is not None and self.history.can_undo:

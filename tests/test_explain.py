@@ -142,7 +142,6 @@ def test_plots_py_holds_the_recorded_explanations_only(tmp_path):
     "task, model",
     [
         ("binary", "random_forest_classifier"),
-        ("multiclass", "hist_gradient_boosting_classifier"),
         ("multiclass", "logistic_regression"),
         ("regression", "xgboost_regressor"),
     ],
@@ -373,3 +372,20 @@ def test_the_workspace_explains_a_row_and_keeps_the_run_current(tmp_path):
     section._intro(ws.revision, ws.result)
     assert not section.button.disabled
     assert section.row.end == ws.result.report["rows"]["test"] - 1
+
+
+def test_an_edit_that_invalidates_the_explanations_drops_them(tmp_path):
+    from playground_ui.state import Workspace
+
+    ws = Workspace(tmp_path)
+    assert ws.load_example("penguins.csv"), ws.message
+    assert ws.set_target("species"), ws.message
+    views = [{"view": "shap_importance"}, {"view": "partial_dependence", "columns": ["island"]}]
+    assert ws.change(lambda data: data.__setitem__("explain", views)), ws.message
+    assert len(ws.spec.explain) == 2
+    assert ws.set_column("island", role="ignore"), ws.message
+    assert ws.spec.explain == []
+    # Explanations that are themselves wrong are refused, not dropped.
+    bad = [{"view": "partial_dependence", "columns": ["island"]}]
+    assert not ws.change(lambda data: data.__setitem__("explain", bad))
+    assert "not an input column" in ws.message
