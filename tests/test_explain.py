@@ -20,10 +20,9 @@ import pytest
 import yaml
 from reports import assert_user_error
 from synthetic import CATEGORICAL, NUMERIC, make_frame, spec_dict, write_frame
-from test_plots import same_json
+from test_plots import run_exported_notebook, same_json
 from threadpoolctl import threadpool_limits
 
-from generator.bundle import export
 from generator.plots import render_plots
 from playground_ui.cli import main
 from runtime.executor import RunError, Runner
@@ -268,26 +267,26 @@ def test_every_explanation_is_drawn(case):
 
 @pytest.mark.slow
 def test_the_notebook_computes_the_same_explanations(case, tmp_path):
-    import papermill
-
     name, runner, result, plots = case
     if name != "knn-regression":
         # The kernel explainer samples (seeded); tree SHAP values are exact.
         pytest.skip("one model explained by the kernel explainer is enough for the notebook")
-    bundle = export(runner, tmp_path / "project", result)
-    out = tmp_path / "output"
-    papermill.execute_notebook(
-        str(bundle / "notebook.ipynb"),
-        str(tmp_path / "notebook.out.ipynb"),
-        parameters={"output_dir": str(out)},
-        kernel_name="python3",
-        cwd=str(bundle),
-        progress_bar=False,
-    )
-    written = json.loads((out / "plots.json").read_text(encoding="utf-8"))
+    written, notebook = run_exported_notebook(runner, result, tmp_path)
     explained = {key: value for key, value in written.items() if key.startswith("explain")}
     same_json(explained, {plot.key: plot.json_data() for plot in plots})
-    # The SHAP values themselves, not only the drawn summaries: the row's.
+    # The notebook shows the views: a titled cell and a figure for each.
+    text = "".join("".join(cell["source"]) for cell in notebook["cells"])
+    assert "SHAP explanation of one row: test row 4" in text
+    for plot in plots:
+        assert f'draw_{plot.type.name}(explain_data["{plot.key}"])' in text
+    images = [
+        output
+        for cell in notebook["cells"]
+        if "explain_data[" in "".join(cell["source"]) and cell["cell_type"] == "code"
+        for output in cell.get("outputs", [])
+        if "image/png" in output.get("data", {})
+    ]
+    assert len(images) == len(plots)
     assert explained["explain3_shap_row"]["contributions"]["data"]
 
 

@@ -328,13 +328,10 @@ def same_json(got, want, where: str = "") -> None:
         assert got == want, where
 
 
-@pytest.mark.slow
-def test_the_notebook_computes_the_same_plot_data(case, tmp_path):
+def run_exported_notebook(runner, result, tmp_path: Path) -> tuple[dict, dict]:
+    """Export the run, execute its notebook with papermill: (plots.json, the notebook)."""
     import papermill
 
-    task, runner, result, plots, _ = case
-    if task == "multiclass":
-        pytest.skip("one classification spec is enough for the notebook")
     bundle = export(runner, tmp_path / "project", result)
     out = tmp_path / "output"
     papermill.execute_notebook(
@@ -346,8 +343,16 @@ def test_the_notebook_computes_the_same_plot_data(case, tmp_path):
         progress_bar=False,
     )
     written = json.loads((out / "plots.json").read_text(encoding="utf-8"))
+    return written, json.loads((tmp_path / "notebook.out.ipynb").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_the_notebook_computes_the_same_plot_data(case, tmp_path):
+    task, runner, result, plots, _ = case
+    if task == "multiclass":
+        pytest.skip("one classification spec is enough for the notebook")
+    written, notebook = run_exported_notebook(runner, result, tmp_path)
     same_json(written, {plot.key: plot.json_data() for plot in plots})
-    notebook = json.loads((tmp_path / "notebook.out.ipynb").read_text(encoding="utf-8"))
     images = [
         output
         for cell in notebook["cells"]
