@@ -390,3 +390,22 @@ def test_an_edit_that_invalidates_the_explanations_drops_them(tmp_path):
     bad = [{"view": "partial_dependence", "columns": ["island"]}]
     assert not ws.change(lambda data: data.__setitem__("explain", bad))
     assert "not an input column" in ws.message
+
+
+def test_a_column_name_reaches_plots_py_only_as_a_literal(tmp_path):
+    import ast
+
+    nasty = 'num_a"]); __import__("os").system("x") #'
+    task, model = CASES["forest-binary"]
+    data = make_spec(task, model, tmp_path, explain=[])
+    data = json.loads(json.dumps(data).replace('"num_a"', json.dumps(nasty)))
+    data["explain"] = [{"view": "partial_dependence", "columns": [nasty]}]
+    tree = ast.parse(render_plots(parse_spec(data)))
+    literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
+    assert nasty in literals
+    calls = {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    }
+    assert "system" not in calls
