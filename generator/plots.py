@@ -14,6 +14,8 @@ from generator.render import VERSION, cluster_count_code, environment, format_co
 from runtime.models import MODELS_BY_NAME
 from runtime.plots import (
     PLOTS_BY_NAME,
+    explain_keys,
+    explain_title,
     explore_keys,
     importance_attribute,
     result_plot_types,
@@ -27,16 +29,23 @@ HELPERS = {
     "one_vs_rest": {"roc_curve", "precision_recall", "calibration"},
     "draw_diagonal": {"predicted_vs_actual", "calibration", "roc_curve"},
     "test_predictions": {"residuals", "predicted_vs_actual"},
-    "draw_importance": {"feature_importance", "permutation_importance"},
+    "draw_importance": {"feature_importance", "permutation_importance", "shap_importance"},
+    "shap_values": {"shap_importance", "shap_beeswarm", "shap_row"},
 }
-HELPER_IMPORTS = {"one_vs_rest": ["from preprocessing import CLASSES"]}
+HELPER_IMPORTS = {
+    "one_vs_rest": ["from preprocessing import CLASSES"],
+    "shap_values": ["import shap"],
+}
 
 
 def plot_names(spec: Spec) -> list[str]:
-    """The plots whose code plots.py holds: the recorded views, then the result plots."""
+    """The plots whose code plots.py holds: the recorded views, the result plots, then
+    the recorded explanations."""
     views = [v.view for v in spec.explore]
     names = [n for n in PLOTS_BY_NAME if n in views]
-    return names + [p.name for p in result_plot_types(spec)]
+    names += [p.name for p in result_plot_types(spec)]
+    explained = {v.view for v in spec.explain}
+    return names + [n for n in PLOTS_BY_NAME if n in explained and n not in names]
 
 
 def plot_context(spec: Spec) -> dict:
@@ -53,6 +62,19 @@ def plot_context(spec: Spec) -> dict:
             for key, view in explore_keys(spec)
         ],
         "result_plots": result_plot_types(spec),
+        "explain_views": [
+            {
+                "key": key,
+                "view": view,
+                "title": explain_title(view, markdown_text),
+                "help": PLOTS_BY_NAME[view.view].help,
+            }
+            for key, view in explain_keys(spec)
+        ],
+        # Whether the explanations use SHAP values, and those of a sample of rows.
+        "explain_shap": any(PLOTS_BY_NAME[v.view].uses_shap for v in spec.explain),
+        "explain_global": any(v.view in ("shap_importance", "shap_beeswarm") for v in spec.explain),
+        "explainer": decl.explainer,
         "importance_attribute": importance_attribute(decl),
         "stratified": spec.is_classification and split.stratify and split.kind == "random",
         # The learning curve's folds: the spec's cross-validation, at most 5 (each
@@ -90,9 +112,18 @@ def notebook_plots(spec: Spec) -> dict:
     """The plots the notebook draws, and the imports it needs for them."""
     context = plot_context(spec)
     views, results = context["explore_views"], context["result_plots"]
+    explained = context["explain_views"]
     names = [f"draw_{item['view'].view}" for item in views]
     names += [f"draw_{plot.name}" for plot in results]
+    names += [f"draw_{item['view'].view}" for item in explained]
     names += ["explore_plot_data"] if views else []
+    names += ["explain_plot_data"] if explained else []
     names += ["result_plot_data", "save_plot_data"]
+    names = list(dict.fromkeys(names))
     imports = ["import matplotlib.pyplot as plt", *(f"from plots import {n}" for n in names)]
-    return {"imports": imports, "explore_views": views, "result_plots": results}
+    return {
+        "imports": imports,
+        "explore_views": views,
+        "result_plots": results,
+        "explain_views": explained,
+    }

@@ -1,4 +1,5 @@
-"""The `playground` command: ui, init, validate, catalog, preview, run, export, plots, runs.
+"""The `playground` command: ui, init, validate, catalog, preview, run, export, plots,
+explain, runs.
 
 Every failure a person can cause (a bad file, a wrong column, an invalid
 spec) ends with one clear line on stderr and exit status 2, never a traceback.
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from runtime.dataset import DataError
 from runtime.executor import RunError
-from runtime.spec import SpecError, load_spec, save_spec
+from runtime.spec import SpecError, load_spec, parse_spec, save_spec, spec_to_dict
 from runtime.store import StoreError
 
 USER_ERRORS = (SpecError, DataError, RunError, StoreError)
@@ -324,6 +325,32 @@ def _cmd_plots(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from runtime.executor import Runner
+    from runtime.explain import explain_default, require_explanation
+    from runtime.plots import explain_plots, write_plots
+
+    spec = load_spec(args.spec)
+    require_explanation(spec)  # before training, which may take a while
+    runner = Runner(spec, Path(args.spec).parent)
+    result = runner.run()
+    if spec.explain and args.row is None:
+        plots = explain_plots(runner, result)
+    else:
+        spec, plots = explain_default(runner, result, args.row or 0)
+    written = write_plots(plots, args.output)
+    # The spec recording these explanations (its export's notebook shows them too),
+    # its dataset path relative to where it is written.
+    data = spec_to_dict(spec)
+    data["dataset"]["path"] = os.path.relpath(runner.data_path, Path(args.output).resolve())
+    save_spec(parse_spec(data), Path(args.output) / "spec.yaml")
+    print(f"Wrote {len(written) - 1} explanations and their data (plots.json) to {args.output}")
+    for plot in plots:
+        print(f"  {plot.key}.png  {plot.title}")
+    print("  spec.yaml  the spec recording these explanations")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="playground",
@@ -435,6 +462,20 @@ def build_parser() -> argparse.ArgumentParser:
     plots.add_argument("spec")
     plots.add_argument("-o", "--output", required=True, help="the directory to write to")
     plots.set_defaults(func=_cmd_plots)
+
+    explain = sub.add_parser(
+        "explain",
+        help="train, then explain the model: SHAP importance, beeswarm and one row's SHAP "
+        "values, permutation importance and partial dependence; one PNG each, plots.json, "
+        "and spec.yaml recording them (without --row, the spec's own `explain` list if it "
+        "has one)",
+    )
+    explain.add_argument("spec")
+    explain.add_argument("-o", "--output", required=True, help="the directory to write to")
+    explain.add_argument(
+        "--row", type=int, help="the test row (its position, from 0) to explain (default 0)"
+    )
+    explain.set_defaults(func=_cmd_explain)
     return parser
 
 

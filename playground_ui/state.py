@@ -29,6 +29,7 @@ from generator.plots import render_plots
 from runtime.dataset import DataError, class_labels, infer_column_type
 from runtime.defaults import default_spec
 from runtime.executor import RunError, Runner, RunResult, StepPreview
+from runtime.explain import explain_default, require_explanation
 from runtime.jobs import Job, Jobs
 from runtime.leaderboard import Entry, leaderboard
 from runtime.models import MODELS_BY_NAME
@@ -226,9 +227,10 @@ class Workspace(param.Parameterized):
         if self.spec is None:
             return self._refuse(DataError("open a data file first"))
         data = copy.deepcopy(spec_to_dict(self.spec))
+        explained = copy.deepcopy(data["explain"])
         try:
             edit(data)
-            spec = parse_spec(data)
+            spec = self._parse_dropping_explanations(data, explained)
         except (*USER_ERRORS, KeyError, IndexError, ValueError) as exc:
             return self._refuse(exc)
         if spec == self.spec:
@@ -242,6 +244,18 @@ class Workspace(param.Parameterized):
         self._push(spec)
         self.tell(done or "Saved.", "success")
         return True
+
+    @staticmethod
+    def _parse_dropping_explanations(data: dict, explained: list) -> Spec:
+        """The edited spec; explanations recorded before (`explained`) that the edit
+        made invalid (a clustering task, a column no longer an input) are dropped
+        rather than refusing the edit."""
+        try:
+            return parse_spec(data)
+        except SpecError:
+            if not explained or data["explain"] != explained:
+                raise
+        return parse_spec({**data, "explain": []})
 
     def undo(self) -> None:
         if self.history is not None and self.history.can_undo:
@@ -472,6 +486,40 @@ class Workspace(param.Parameterized):
             # Written by our own training, like the model beside it; never an upload.
             saved = joblib.load(self._result_folder / PLOT_DATA_FILE)
         return result_plots(self.runner(self.result.spec), self.result, data=saved)
+
+    # -- explanations --------------------------------------------------------------
+
+    def explain(self, row: int = 0) -> tuple[Spec, list[Plot]]:
+        """The explanations of the last run, with test row `row`'s SHAP values: the spec
+        recording them and their plots. Touches no state, so it may run on a worker
+        thread; `record_explanations` then puts them in the spec."""
+        if not self.result_is_current:
+            raise RunError("train the current spec first; the explanations explain its model")
+        require_explanation(self.spec)
+        return explain_default(self.runner(self.result.spec), self.result, row)
+
+    def record_explanations(self, spec: Spec) -> bool:
+        """Record the explanations `spec` holds in the current spec, for the notebook.
+        The run stays current: explanations change nothing it trained."""
+        current, before = self.result_is_current, self.result_revision
+
+        def edit(data: dict) -> None:
+            data["explain"] = [view.model_dump(mode="json") for view in spec.explain]
+
+        if current:
+            # The change is the next revision: the run is current for it from the start,
+            # so no view shows the run as stale in between.
+            self.result_revision = self.revision + 1
+        revision = self.revision
+        if not self.change(edit, "Explanations recorded; the notebook will show them too."):
+            self.result_revision = before
+            return False
+        if self.revision == revision:  # nothing changed
+            self.result_revision = before
+        elif current:
+            # The export renders the run's spec: it must name the explanations too.
+            self.result.spec = self.spec
+        return True
 
     # -- code ------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """The plot catalog, and plots of a spec computed by running its rendered plots.py.
 
 A plot is declared once here: its name, title, whether it shows the data
-(an exploration view the spec records) or a trained model (a result plot),
+(an exploration view the spec records), a trained model (a result plot) or
+explains the model's predictions (an explanation the spec records: SHAP,
+partial dependence, and permutation importance, which is also a result plot),
 the tasks it serves and what it needs of the model. Its code lives once, in
 `templates/plots/<name>.py.j2`: a function `<name>_data` that computes what
 is drawn (a DataFrame or a small dict) and a function `draw_<name>` that
@@ -37,7 +39,7 @@ NATIVE_IMPORTANCE = "native_importance"
 class PlotType:
     name: str
     title: str
-    kind: Literal["explore", "result"]
+    kind: Literal["explore", "result", "explain"]
     help: str
     tasks: tuple[str, ...] = TASKS
     # Result plots: capabilities the model must have, and must not have.
@@ -49,6 +51,13 @@ class PlotType:
     min_columns: int = 0
     max_columns: int | None = 0
     columns_help: str = ""
+    # The spec's `explain` list may name it (the kind "explain", and result plots
+    # that also explain, like permutation importance).
+    explains: bool = False
+    # Explanations: drawn from SHAP values, so the model needs an explainer.
+    uses_shap: bool = False
+    # Explanations: the view shows one row, the spec names which.
+    takes_row: bool = False
 
     @property
     def snippet(self) -> str:
@@ -86,11 +95,25 @@ class PlotType:
             "tasks": list(self.tasks),
             "needs": list(self.needs),
             "unless": list(self.unless),
+            "explains": self.explains,
         }
 
 
 def _explore(name: str, title: str, help: str, **columns: Any) -> PlotType:
     return PlotType(name=name, title=title, kind="explore", help=help, **columns)
+
+
+def _explain(name: str, title: str, help: str, takes_row: bool = False) -> PlotType:
+    return PlotType(
+        name=name,
+        title=title,
+        kind="explain",
+        help=help,
+        tasks=SUPERVISED,
+        explains=True,
+        uses_shap=True,
+        takes_row=takes_row,
+    )
 
 
 PLOT_TYPES: tuple[PlotType, ...] = (
@@ -211,6 +234,7 @@ PLOT_TYPES: tuple[PlotType, ...] = (
         "sample of test rows; for models without importances of their own.",
         tasks=SUPERVISED,
         unless=(NATIVE_IMPORTANCE,),
+        explains=True,
     ),
     PlotType(
         "learning_curve",
@@ -228,11 +252,46 @@ PLOT_TYPES: tuple[PlotType, ...] = (
         "How many test rows fall in each cluster.",
         tasks=("clustering",),
     ),
+    # -- explanations (the spec's `explain` list names them) ---------------------
+    _explain(
+        "shap_importance",
+        "SHAP importance",
+        "The mean absolute SHAP value of each input column over a seeded sample of test "
+        "rows: how far, on average, the column moves a prediction from the average "
+        "prediction. The prepared features of one column (e.g. its one-hot columns) are "
+        "summed into that column.",
+    ),
+    _explain(
+        "shap_beeswarm",
+        "SHAP beeswarm",
+        "One dot per sampled test row and input column: its SHAP value (how far the column "
+        "moved that row's prediction), coloured by the column's value, high or low.",
+    ),
+    _explain(
+        "shap_row",
+        "SHAP explanation of one row",
+        "How each input column moved the prediction of the chosen test row from the average "
+        "prediction, largest first.",
+        takes_row=True,
+    ),
+    PlotType(
+        "partial_dependence",
+        "Partial dependence",
+        "explain",
+        "The average prediction over a seeded sample of test rows when a column is set to "
+        "each value of a grid, the rest of every row as it is.",
+        tasks=SUPERVISED,
+        explains=True,
+        min_columns=1,
+        max_columns=4,
+        columns_help="input columns, e.g. the most important ones",
+    ),
 )
 
 PLOTS_BY_NAME = {p.name: p for p in PLOT_TYPES}
 EXPLORE_VIEWS = tuple(p.name for p in PLOT_TYPES if p.kind == "explore")
 RESULT_PLOTS = tuple(p.name for p in PLOT_TYPES if p.kind == "result")
+EXPLAIN_VIEWS = tuple(p.name for p in PLOT_TYPES if p.explains)
 
 
 def importance_attribute(model: ModelType) -> str | None:
@@ -277,6 +336,26 @@ def explore_key(position: int, view: str) -> str:
 def explore_keys(spec: Spec) -> list[tuple[str, Any]]:
     """(key, view) of every exploration view the spec records."""
     return [(explore_key(i, v.view), v) for i, v in enumerate(spec.explore, start=1)]
+
+
+def explain_key(position: int, view: str) -> str:
+    """The name of the spec's `position`-th (from 1) explanation in plot data."""
+    return f"explain{position}_{view}"
+
+
+def explain_keys(spec: Spec) -> list[tuple[str, Any]]:
+    """(key, view) of every explanation the spec records."""
+    return [(explain_key(i, v.view), v) for i, v in enumerate(spec.explain, start=1)]
+
+
+def explain_title(view, name=str) -> str:
+    """A title for an explanation naming its row or columns, each shown by `name`."""
+    decl = PLOTS_BY_NAME[view.view]
+    if view.row is not None:
+        return f"{decl.title}: test row {view.row}"
+    if view.columns:
+        return f"{decl.title} of {', '.join(name(column) for column in view.columns)}"
+    return decl.title
 
 
 # -- computing plots: the rendered plots.py, run --------------------------------------
@@ -370,9 +449,40 @@ def result_plots(
     return [Plot(p.name, p, p.title, data[p.name], module) for p in result_plot_types(runner.spec)]
 
 
+def explain_plots(runner: Runner, result: RunResult, module=None) -> list[Plot]:
+    """The explanations the spec records, computed as the exported notebook computes them."""
+    from runtime.executor import RunError
+
+    spec = runner.spec
+    if not spec.explain:
+        return []
+    splits = runner.split_frames()
+    test_rows = len(splits["test"])
+    for i, view in enumerate(spec.explain, start=1):
+        if view.row is not None and view.row >= test_rows:
+            raise RunError(
+                f"explain[{i}] ({view.view}): row {view.row} is not in the test split, "
+                f"which has {test_rows} rows (0 to {test_rows - 1}); choose one of those"
+            )
+    module = module or plots_module(runner)
+    _, train = runner.modules()
+    data = runner._guard(
+        "explanation",
+        lambda: module.explain_plot_data(result.pipeline, splits, train.features_and_target),
+    )
+    return [
+        Plot(key, PLOTS_BY_NAME[view.view], explain_title(view), data[key], module)
+        for key, view in explain_keys(spec)
+    ]
+
+
 def all_plots(runner: Runner, result: RunResult) -> list[Plot]:
     module = plots_module(runner)
-    return explore_plots(runner, module) + result_plots(runner, result, module)
+    return (
+        explore_plots(runner, module)
+        + result_plots(runner, result, module)
+        + explain_plots(runner, result, module)
+    )
 
 
 def view_title(view, name=str) -> str:

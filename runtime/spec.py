@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from runtime.dataset import READ_OPTIONS
 from runtime.models import CLASSIFICATION, MODELS_BY_NAME
 from runtime.params import ParamError, validate_params
-from runtime.plots import EXPLORE_VIEWS, PLOTS_BY_NAME
+from runtime.plots import EXPLAIN_VIEWS, EXPLORE_VIEWS, PLOTS_BY_NAME
 from runtime.steps import STAGES, STEPS_BY_NAME
 
 SPEC_VERSION = 2
@@ -64,6 +64,29 @@ class ExploreView(_Strict):
     @model_validator(mode="after")
     def _column_count(self) -> ExploreView:
         problem = PLOTS_BY_NAME[self.view].column_problem(self.columns)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+class ExplainView(_Strict):
+    """An explanation of the trained model the user looked at (runtime/plots.py);
+    `row` is the position, from 0, of the explained row in the test split."""
+
+    view: Literal[EXPLAIN_VIEWS]  # type: ignore[valid-type]
+    row: int | None = Field(default=None, ge=0)
+    columns: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _row_and_columns(self) -> ExplainView:
+        decl = PLOTS_BY_NAME[self.view]
+        if decl.takes_row and self.row is None:
+            raise ValueError(
+                f"the {self.view} view explains one row: give its `row` in the test split"
+            )
+        if not decl.takes_row and self.row is not None:
+            raise ValueError(f"the {self.view} view explains no single row; remove `row`")
+        problem = decl.column_problem(self.columns)
         if problem:
             raise ValueError(problem)
         return self
@@ -133,6 +156,8 @@ class Spec(_Strict):
     explore: list[ExploreView] = Field(default_factory=list)
     # Exploration views show at most this many rows: a sample seeded by `seed`.
     explore_sample_size: int = Field(default=5000, ge=100, le=1_000_000)
+    # The explanations of the trained model the user looked at, in order.
+    explain: list[ExplainView] = Field(default_factory=list)
     steps: list[StepSpec] = Field(default_factory=list)
     split: SplitSpec = Field(default_factory=SplitSpec)
     model: ModelSpec
@@ -226,7 +251,26 @@ class Spec(_Strict):
         self._check_label_column(names)
         self._check_steps()
         self._check_model()
+        self._check_explain()
         return self
+
+    def _check_explain(self) -> None:
+        """Explanations need a target, a model SHAP can explain, and input columns.
+        (Whether `row` lies in the test split is known once the data is split.)"""
+        decl = MODELS_BY_NAME[self.model.type]
+        for i, view in enumerate(self.explain, start=1):
+            where = f"explain[{i}] ({view.view})"
+            plot = PLOTS_BY_NAME[view.view]
+            if plot.uses_shap and decl.explainer is None:
+                raise ValueError(f"{where}: {decl.unexplained}")
+            if self.task not in plot.tasks:
+                raise ValueError(f"{where}: a {self.task} model has no predictions to explain")
+            unknown = [c for c in view.columns if c not in self.features]
+            if unknown:
+                raise ValueError(
+                    f"{where}: {unknown[0]!r} is not an input column of the model; "
+                    f"input columns: {', '.join(self.features[:30])}"
+                )
 
     def _check_label_column(self, names: list[str]) -> None:
         name = self.evaluation.label_column

@@ -30,6 +30,7 @@ from playground_ui.cli import main
 from runtime.executor import Runner
 from runtime.models import MODEL_TYPES
 from runtime.plots import (
+    EXPLAIN_VIEWS,
     EXPLORE_VIEWS,
     PLOT_TYPES,
     PLOTS_BY_NAME,
@@ -100,7 +101,8 @@ def case(request, tmp_path_factory):
 def test_every_plot_has_its_snippet_and_every_snippet_a_plot():
     snippets = {p.stem.removesuffix(".py") for p in (TEMPLATES_DIR / "plots").glob("*.py.j2")}
     assert snippets == set(PLOTS_BY_NAME)
-    assert set(EXPLORE_VIEWS) | set(RESULT_PLOTS) == set(PLOTS_BY_NAME)
+    explanations = {p.name for p in PLOT_TYPES if p.kind == "explain"}
+    assert set(EXPLORE_VIEWS) | set(RESULT_PLOTS) | explanations == set(PLOTS_BY_NAME)
     # The spec accepts exactly the exploration views of the catalog.
     assert set(ExploreView.model_fields["view"].annotation.__args__) == set(EXPLORE_VIEWS)
     for plot in PLOT_TYPES:
@@ -197,7 +199,8 @@ def test_explore_views_are_checked_when_the_spec_is_read():
 
 
 def test_the_specs_draw_every_plot_of_the_catalog(tmp_path):
-    drawn = {v["view"] for v in VIEWS} | {"target_balance"}
+    # The explanations are drawn by tests/test_explain.py.
+    drawn = {v["view"] for v in VIEWS} | {"target_balance"} | set(EXPLAIN_VIEWS)
     for task in CASES:
         data, _ = make_spec(task, tmp_path)
         drawn |= {p.name for p in result_plot_types(parse_spec(data))}
@@ -325,13 +328,10 @@ def same_json(got, want, where: str = "") -> None:
         assert got == want, where
 
 
-@pytest.mark.slow
-def test_the_notebook_computes_the_same_plot_data(case, tmp_path):
+def run_exported_notebook(runner, result, tmp_path: Path) -> tuple[dict, dict]:
+    """Export the run, execute its notebook with papermill: (plots.json, the notebook)."""
     import papermill
 
-    task, runner, result, plots, _ = case
-    if task == "multiclass":
-        pytest.skip("one classification spec is enough for the notebook")
     bundle = export(runner, tmp_path / "project", result)
     out = tmp_path / "output"
     papermill.execute_notebook(
@@ -343,8 +343,16 @@ def test_the_notebook_computes_the_same_plot_data(case, tmp_path):
         progress_bar=False,
     )
     written = json.loads((out / "plots.json").read_text(encoding="utf-8"))
+    return written, json.loads((tmp_path / "notebook.out.ipynb").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_the_notebook_computes_the_same_plot_data(case, tmp_path):
+    task, runner, result, plots, _ = case
+    if task == "multiclass":
+        pytest.skip("one classification spec is enough for the notebook")
+    written, notebook = run_exported_notebook(runner, result, tmp_path)
     same_json(written, {plot.key: plot.json_data() for plot in plots})
-    notebook = json.loads((tmp_path / "notebook.out.ipynb").read_text(encoding="utf-8"))
     images = [
         output
         for cell in notebook["cells"]

@@ -271,3 +271,23 @@ def test_a_reload_reopens_the_project_from_the_list(page):
     page.get_by_role("button", name="Reopen").click()
     shows(page, "Reopened 'wine'")
     shows(page, "(multiclass)")
+
+
+def test_explaining_a_row_after_training(page):
+    open_example(page, "penguins.csv", "species")
+    tab(page, "4 · Split & model")
+    select(page, "Model", "Decision tree")
+    page.get_by_role("button", name="Use this model").click()
+    shows(page, "Model: Decision tree")
+    tab(page, "5 · Train & results")
+    page.get_by_role("button", name="Train", exact=True).click()
+    shows(page, "Trained in", timeout=120000)
+    row = page.locator(".bk-input-group").filter(has_text="Test row to explain").locator("input")
+    row.fill("3")
+    row.press("Enter")
+    page.get_by_role("button", name="Explain", exact=True).click()
+    shows(page, "SHAP explanation of one row: test row 3", timeout=120000)
+    shows(page, "Explanations recorded")
+    shows(page, "Partial dependence of")
+    # Recording the explanations did not make the run stale.
+    expect(page.get_by_text("train again to see its numbers")).to_have_count(0)

@@ -1,6 +1,11 @@
-"""Pieces every stage view uses: the code panel and the table of a frame."""
+"""Pieces every stage view uses: the code panel, the table of a frame, and work done
+off the page's thread."""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import panel as pn
@@ -55,3 +60,27 @@ def split_layout(main: pn.viewable.Viewable, side: pn.viewable.Viewable) -> pn.R
         pn.Column(side, sizing_mode="stretch_width", styles={"flex": "2 1 0"}),
         sizing_mode="stretch_width",
     )
+
+
+def in_background(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    """Run `work()` on a worker thread, so the page stays responsive; then call
+    `done` with what it returned, or the exception it raised, from a periodic
+    callback of the page (where widgets may change)."""
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append(work())
+        except Exception as exc:  # noqa: BLE001 - `done` shows why
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def check():
+        if thread.is_alive():
+            return
+        poll.stop()
+        done(outcome[0])
+
+    poll = pn.state.add_periodic_callback(check, period=300)

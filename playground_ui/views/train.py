@@ -1,8 +1,7 @@
-"""Train and results: training runs off the UI thread; metrics per split when it ends."""
+"""Train and results: training runs off the UI thread; metrics per split when it ends,
+then the explanations of the model (views/explain.py)."""
 
 from __future__ import annotations
-
-import threading
 
 import pandas as pd
 import panel as pn
@@ -15,7 +14,8 @@ from runtime.jobs import CurveEvent, StageEvent
 from runtime.models import MODELS_BY_NAME
 
 from ..state import USER_ERRORS, Workspace
-from .common import code_panel, split_layout, table
+from .common import code_panel, in_background, split_layout, table
+from .explain import ExplainSection
 
 
 def metrics_frame(report: dict) -> pd.DataFrame:
@@ -177,18 +177,10 @@ class TrainView(Viewer):
         self.plots_area.objects = [pn.pane.Markdown("Drawing the plots…")]
 
         def work():
-            try:
-                self._figures = [(p.title, p.figure()) for p in self.ws.result_plots()]
-            except Exception as exc:  # noqa: BLE001 - the plots area says why
-                self._figures = exc
+            return [(p.title, p.figure()) for p in self.ws.result_plots()]
 
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
-
-        def show():
-            if thread.is_alive():
-                return
-            poll.stop()
+        def show(figures):
+            self._figures = figures
             if self._plotted is not result:
                 return
             if isinstance(self._figures, Exception):
@@ -215,7 +207,7 @@ class TrainView(Viewer):
                 )
             ]
 
-        poll = pn.state.add_periodic_callback(show, period=300)
+        in_background(work, show)
 
     def __panel__(self):
         main = pn.Column(
@@ -223,6 +215,7 @@ class TrainView(Viewer):
             self.progress,
             self.curve_area,
             pn.bind(self._results, self.ws.param.revision, self.ws.param.result),
+            ExplainSection(self.ws),
             sizing_mode="stretch_width",
         )
         return split_layout(main, code_panel(self.ws, "train.py"))

@@ -8,6 +8,7 @@ parameter factories in `_params.py`; `runtime.models` gathers it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from runtime.params import Param
 
@@ -159,6 +160,15 @@ class ModelType:
     cost: Cost | None = None
     # Training curves the playground draws while the model fits, if it reports any.
     live_curve: LiveCurve | None = None
+    # How SHAP explains the model: "tree" (shap.TreeExplainer, exact and fast on the
+    # fitted trees) or "kernel" (shap.KernelExplainer: any model, estimated from a
+    # seeded sample); None with `unexplained` saying why there is no explanation.
+    explainer: Literal["tree", "kernel"] | None = "kernel"
+    unexplained: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.explainer is None) == (not self.unexplained):
+            raise ValueError(f"{self.name}: give an explainer, or else why there is none")
 
     @property
     def import_line(self) -> str:
@@ -187,5 +197,6 @@ class ModelType:
             "explanation": self.explanation,
             "notes": notes,
             "needs_scaling": self.needs_scaling,
+            "explainer": self.explainer,
             "params": [p.describe() for p in self.params],
         }

@@ -60,6 +60,7 @@ CLASSIFIERS: tuple[ModelType, ...] = (
         tasks=CLASSIFICATION,
         module="sklearn.ensemble",
         cls="RandomForestClassifier",
+        explainer="tree",
         explanation="Many decision trees, each grown on a random sample of rows and "
         "features, vote on the class. Robust with little tuning and no scaling needed.",
         params=forest_params(200) + (class_weight(),),
@@ -72,6 +73,7 @@ CLASSIFIERS: tuple[ModelType, ...] = (
         tasks=CLASSIFICATION,
         module="xgboost",
         cls="XGBClassifier",
+        explainer="tree",
         explanation="Grows trees one after another, each correcting the errors of the "
         "ones before. Often the most accurate on tabular data; tune learning rate and depth.",
         params=xgboost_params(),
@@ -191,6 +193,7 @@ CLASSIFIERS: tuple[ModelType, ...] = (
         tasks=CLASSIFICATION,
         module="sklearn.tree",
         cls="DecisionTreeClassifier",
+        explainer="tree",
         explanation="Asks a series of yes/no questions about the features, each splitting the "
         "rows further, until it settles on a class. Easy to follow, but a single tree easily "
         "overfits.",
@@ -202,6 +205,7 @@ CLASSIFIERS: tuple[ModelType, ...] = (
         tasks=CLASSIFICATION,
         module="sklearn.ensemble",
         cls="ExtraTreesClassifier",
+        explainer="tree",
         explanation="Like a random forest, but every split point is also drawn at random, and "
         "many such trees vote. Fast and often as accurate as a random forest.",
         params=forest_params(200) + (class_weight(),),
@@ -214,6 +218,8 @@ CLASSIFIERS: tuple[ModelType, ...] = (
         tasks=CLASSIFICATION,
         module="sklearn.ensemble",
         cls="GradientBoostingClassifier",
+        # shap's TreeExplainer reads it for two classes only.
+        explainer="kernel",
         explanation="Grows small trees one after another, each correcting the errors of the "
         "ones before. Accurate on tabular data; on large data hist gradient boosting is "
         "much faster.",
@@ -231,6 +237,7 @@ CLASSIFIERS: tuple[ModelType, ...] = (
         tasks=CLASSIFICATION,
         module="sklearn.ensemble",
         cls="HistGradientBoostingClassifier",
+        explainer="tree",
         explanation="Gradient boosting that first sorts every feature into 255 bins, which "
         "makes it fast on large data. Among the most accurate models on tabular data.",
         params=hist_boosting_params() + (class_weight(),),

@@ -25,11 +25,21 @@ NEAREST_CORE_SAMPLE = Assignment(
     noise=True,
 )
 
+# SHAP explains a prediction by the features that moved it away from the average
+# prediction; a cluster number has no average to move from.
+NOT_EXPLAINED = (
+    "SHAP explains predictions of a target; a cluster number is a label, not a quantity "
+    "with an average, so clusterers have no SHAP explanation. Compare the clusters' "
+    "feature values instead."
+)
+
 CLUSTERERS: tuple[ModelType, ...] = (
     ModelType(
         name="kmeans",
         title="k-means",
         tasks=("clustering",),
+        explainer=None,
+        unexplained=NOT_EXPLAINED,
         module="sklearn.cluster",
         cls="KMeans",
         explanation="Places k centres and assigns every row to the nearest one, moving "
@@ -45,6 +55,8 @@ CLUSTERERS: tuple[ModelType, ...] = (
         name="mini_batch_kmeans",
         title="Mini-batch k-means",
         tasks=("clustering",),
+        explainer=None,
+        unexplained=NOT_EXPLAINED,
         module="sklearn.cluster",
         cls="MiniBatchKMeans",
         explanation="k-means that moves its centres using small random batches of rows instead "
@@ -68,6 +80,8 @@ CLUSTERERS: tuple[ModelType, ...] = (
         name="gaussian_mixture",
         title="Gaussian mixture",
         tasks=("clustering",),
+        explainer=None,
+        unexplained=NOT_EXPLAINED,
         module="sklearn.mixture",
         cls="GaussianMixture",
         explanation="Describes the data as a blend of bell-shaped clouds and assigns every row "
@@ -104,6 +118,8 @@ CLUSTERERS: tuple[ModelType, ...] = (
         name="agglomerative",
         title="Agglomerative clustering",
         tasks=("clustering",),
+        explainer=None,
+        unexplained=NOT_EXPLAINED,
         module="sklearn.cluster",
         cls="AgglomerativeClustering",
         explanation="Starts with every row alone and merges the two closest groups again and "
@@ -139,6 +155,8 @@ CLUSTERERS: tuple[ModelType, ...] = (
         name="dbscan",
         title="DBSCAN",
         tasks=("clustering",),
+        explainer=None,
+        unexplained=NOT_EXPLAINED,
         module="sklearn.cluster",
         cls="DBSCAN",
         explanation="Grows clusters from dense regions: rows with enough neighbours within a "

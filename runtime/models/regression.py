@@ -55,6 +55,7 @@ REGRESSORS: tuple[ModelType, ...] = (
         tasks=("regression",),
         module="sklearn.ensemble",
         cls="RandomForestRegressor",
+        explainer="tree",
         explanation="Many decision trees, each grown on a random sample of rows and "
         "features, average their predictions. Robust with little tuning.",
         params=forest_params(200),
@@ -67,6 +68,7 @@ REGRESSORS: tuple[ModelType, ...] = (
         tasks=("regression",),
         module="xgboost",
         cls="XGBRegressor",
+        explainer="tree",
         explanation="Grows trees one after another, each correcting the errors of the "
         "ones before. Often the most accurate on tabular data; tune learning rate and depth.",
         params=xgboost_params(),
@@ -182,6 +184,7 @@ REGRESSORS: tuple[ModelType, ...] = (
         tasks=("regression",),
         module="sklearn.tree",
         cls="DecisionTreeRegressor",
+        explainer="tree",
         explanation="Asks a series of yes/no questions about the features, each splitting the "
         "rows further, and predicts the average target of the rows it ends with. Easy to "
         "follow, but a single tree easily overfits.",
@@ -193,6 +196,7 @@ REGRESSORS: tuple[ModelType, ...] = (
         tasks=("regression",),
         module="sklearn.ensemble",
         cls="ExtraTreesRegressor",
+        explainer="tree",
         explanation="Like a random forest, but every split point is also drawn at random, and "
         "many such trees average their predictions. Fast and often as accurate as a random "
         "forest.",
@@ -206,6 +210,7 @@ REGRESSORS: tuple[ModelType, ...] = (
         tasks=("regression",),
         module="sklearn.ensemble",
         cls="GradientBoostingRegressor",
+        explainer="tree",
         explanation="Grows small trees one after another, each correcting the errors of the "
         "ones before. Accurate on tabular data; on large data hist gradient boosting is "
         "much faster.",
@@ -230,6 +235,7 @@ REGRESSORS: tuple[ModelType, ...] = (
         tasks=("regression",),
         module="sklearn.ensemble",
         cls="HistGradientBoostingRegressor",
+        explainer="tree",
         explanation="Gradient boosting that first sorts every feature into 255 bins, which "
         "makes it fast on large data. Among the most accurate models on tabular data.",
         params=hist_boosting_params(),
