@@ -54,6 +54,8 @@ def plot_context(spec: Spec) -> dict:
         ],
         "result_plots": result_plot_types(spec),
         "importance_attribute": importance_attribute(decl),
+        # With a decision threshold, the fitted model sits inside FixedThresholdClassifier.
+        "fitted_model": "pipeline[-1].estimator_" if spec.decision else "pipeline[-1]",
         "stratified": spec.is_classification and split.stratify and split.kind == "random",
         # The learning curve's folds: the spec's cross-validation, at most 5 (each
         # fold fits the pipeline 4 times), else 3.
