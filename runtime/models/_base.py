@@ -196,6 +196,11 @@ class ModelType:
             notes.append(self.cost.describe())
         if self.ensemble:
             notes.append(ENSEMBLE_NOTE)
+        if self.ensemble and self.ensemble.default_meta:
+            notes.append(
+                f"model.meta names the meta-learner, a model of the task; "
+                f"{self.ensemble.default_meta} when it is left out."
+            )
         return {
             "name": self.name,
             "title": self.title,
