@@ -194,7 +194,7 @@ def test_the_model_form_picks_members_meta_and_threshold(penguins_sex):
     picker, meta = form.objects[1], form.objects[2]
     assert picker.value == members and meta.value == "gaussian_nb"
     assert set(picker.options.values()) == set(ws.member_choices())
-    decision = view._decision(ws.revision)
+    decision = view._decision(ws.revision, ws.result)
     assert decision.objects[1].options["Best F1 on the validation split"] == "max_f1"
 
     # Another task drops the threshold a binary task alone has.

@@ -180,7 +180,7 @@ class ModelView(Viewer):
         current = self.ws.spec.model
         chosen = [m.type for m in current.members or []] or names[:2]
         members = pn.widgets.MultiChoice(
-            label="Models to combine (two or more)",
+            label="Members to combine (two or more)",
             options=options,
             value=[n for n in chosen if n in names],
             sizing_mode="stretch_width",
@@ -195,7 +195,7 @@ class ModelView(Viewer):
             sizing_mode="stretch_width",
         )
 
-    def _decision(self, revision: int):
+    def _decision(self, revision: int, result=None):
         """The decision threshold of a binary classifier, and the one the last run chose."""
         if not self.ws.has_data or self.ws.spec.task != "binary":
             return pn.Spacer()
@@ -239,7 +239,6 @@ class ModelView(Viewer):
         button = pn.widgets.Button(label="Apply threshold", color="primary")
         button.on_click(apply)
         resolved = ""
-        result = self.ws.result
         if self.ws.result_is_current and result and "decision" in result.report:
             resolved = f"Last run: threshold **{result.report['decision']['threshold']:.4f}**."
         positive = spec.classes[1]
@@ -274,7 +273,7 @@ class ModelView(Viewer):
             pn.bind(self._split, self.ws.param.revision),
             pn.bind(models, self.ws.param.revision),
             pn.bind(self._model, self.ws.param.revision, self.model_type),
-            pn.bind(self._decision, self.ws.param.revision),
+            pn.bind(self._decision, self.ws.param.revision, self.ws.param.result),
             sizing_mode="stretch_width",
         )
         return split_layout(main, code_panel(self.ws, "train.py"))
