@@ -27,6 +27,7 @@ from generator.render import (
     render_train,
     rendered_steps,
     training_context,
+    uses_xgboost,
 )
 from runtime.executor import Runner, RunResult
 from runtime.models import MODELS_BY_NAME
@@ -94,7 +95,7 @@ def _common_context(spec, result: RunResult, data_filename: str, sha256: str) ->
         model_explanation=decl.explanation,
         model_code=model_code(spec),
         steps=steps,
-        uses_xgboost=decl.module == "xgboost",
+        uses_xgboost=uses_xgboost(spec),
         image_name=slug(spec.name),
         python_version=f"{sys.version_info.major}.{sys.version_info.minor}",
     )

@@ -76,6 +76,8 @@ def plot_context(spec: Spec) -> dict:
         "explain_global": any(v.view in ("shap_importance", "shap_beeswarm") for v in spec.explain),
         "explainer": decl.explainer,
         "importance_attribute": importance_attribute(decl),
+        # With a decision threshold, the fitted model sits inside FixedThresholdClassifier.
+        "fitted_model": "pipeline[-1].estimator_" if spec.decision else "pipeline[-1]",
         "stratified": spec.is_classification and split.stratify and split.kind == "random",
         # The learning curve's folds: the spec's cross-validation, at most 5 (each
         # fold fits the pipeline 4 times), else 3.

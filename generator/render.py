@@ -153,9 +153,10 @@ def render_reader(dataset: DatasetSpec) -> str:
     return f"import pandas as pd\n\n\ndef read_data(path):\n    {body}\n"
 
 
-def model_code(spec: Spec) -> str:
-    decl = MODELS_BY_NAME[spec.model.type]
-    args = [f"{name}={py_literal(value)}" for name, value in spec.model.params.items()]
+def estimator_code(model_type: str, params: dict) -> str:
+    """`Class(**params)` of one declared model, inside its wrapper if it has one."""
+    decl = MODELS_BY_NAME[model_type]
+    args = [f"{name}={py_literal(value)}" for name, value in params.items()]
     args += [f"{name}={py_literal(value)}" for name, value in decl.fixed]
     if decl.seed_arg:
         args.append(f"{decl.seed_arg}=SEED")
@@ -164,6 +165,49 @@ def model_code(spec: Spec) -> str:
     code = f"{decl.cls}({', '.join(args)})"
     # A declared meta-estimator (probabilities, a standardised target) wraps it.
     return decl.wrapper.render(code) if decl.wrapper else code
+
+
+def model_code(spec: Spec) -> str:
+    """The model expression. An ensemble's members come from build_members() (see
+    members_code), a weighted ensemble's weights from build_pipeline's argument."""
+    decl = MODELS_BY_NAME[spec.model.type]
+    params = decl.estimator_params(spec.model.params)
+    if decl.ensemble is None:
+        return estimator_code(spec.model.type, params)
+    args = ["build_members()"]
+    args += [f"{name}={py_literal(value)}" for name, value in params.items()]
+    args += [f"{name}={py_literal(value)}" for name, value in decl.fixed]
+    if decl.ensemble.kind == "weighted":
+        args.append("weights=weights")
+    if decl.ensemble.kind == "stacking":
+        meta = spec.model.meta
+        args.append(f"final_estimator={estimator_code(meta.type, meta.params)}")
+    return f"{decl.cls}({', '.join(args)})"
+
+
+def members_code(spec: Spec) -> list[tuple[str, str]]:
+    """(name, expression) of every member of an ensemble; names come from the catalog."""
+    return [
+        (f"member{i}_{member.type}", estimator_code(member.type, member.params))
+        for i, member in enumerate(spec.model.members or [], start=1)
+    ]
+
+
+def model_types(spec: Spec) -> list:
+    """The declarations of every model the spec builds: the model, its members and meta."""
+    models = [spec.model, *(spec.model.members or [])]
+    if spec.model.meta is not None:
+        models.append(spec.model.meta)
+    return [MODELS_BY_NAME[m.type] for m in models]
+
+
+def model_imports(spec: Spec) -> list[str]:
+    """The imports of the model expression (and of build_members for an ensemble)."""
+    return [line for decl in model_types(spec) for line in decl.import_lines]
+
+
+def uses_xgboost(spec: Spec) -> bool:
+    return any(decl.module == "xgboost" for decl in model_types(spec))
 
 
 def rendered_steps(spec: Spec, only: list[int] | None = None) -> list[RenderedStep]:
@@ -238,6 +282,32 @@ def _split_imports(spec: Spec) -> list[str]:
     return imports
 
 
+def _ensemble_imports(spec: Spec) -> list[str]:
+    """A weighted ensemble scores its members by cross-validation, on the split's folds."""
+    ensemble = MODELS_BY_NAME[spec.model.type].ensemble
+    if ensemble is None or ensemble.kind != "weighted":
+        return []
+    imports = ["import numpy as np", "from sklearn.model_selection import cross_val_score"]
+    if spec.split.kind == "time":
+        imports.append("from sklearn.model_selection import TimeSeriesSplit")
+    elif spec.split.kind == "group":
+        imports.append("from sklearn.model_selection import GroupKFold")
+    elif spec.is_classification and spec.split.stratify:
+        imports.append("from sklearn.model_selection import StratifiedKFold")
+    else:
+        imports.append("from sklearn.model_selection import KFold")
+    return imports
+
+
+def _decision_imports(spec: Spec) -> list[str]:
+    if spec.decision is None:
+        return []
+    imports = ["from sklearn.model_selection import FixedThresholdClassifier"]
+    if spec.decision.rule != "manual":
+        imports += ["import numpy as np", "from sklearn.metrics import precision_recall_curve"]
+    return imports
+
+
 def cluster_count_code(decl) -> str:
     """The number of clusters of the fitted `pipeline`, as code: a clusterer's own, or
     the clusters the rule for new rows knows (those of the training rows)."""
@@ -252,15 +322,15 @@ def training_context(spec: Spec) -> dict:
     imports = [
         "import pandas as pd",
         "from sklearn.pipeline import Pipeline",
-        *decl.import_lines,
+        *model_imports(spec),
         "from preprocessing import FEATURES, build_preprocessing, clean, read_data",
     ]
-    imports += _split_imports(spec)
+    imports += _split_imports(spec) + _ensemble_imports(spec) + _decision_imports(spec)
     if spec.target is not None:  # clustering has no target
         imports.append("from preprocessing import TARGET")
     # XGBoost refuses feature names holding "[", "]" or "<", as column names (and
     # the one-hot columns named after categories) may: it is given the values only.
-    array_input = decl.module == "xgboost"
+    array_input = uses_xgboost(spec)
     if array_input:
         imports += ["import numpy as np", "from sklearn.preprocessing import FunctionTransformer"]
     imports.append("from threadpoolctl import threadpool_limits")
@@ -304,6 +374,9 @@ def training_context(spec: Spec) -> dict:
         "detail_name": detail_name,
         "split_names": split_names,
         "training_imports": imports,
+        "ensemble": decl.ensemble,
+        "members": members_code(spec),
+        "decision": spec.decision,
     }
 
 

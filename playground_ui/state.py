@@ -32,7 +32,7 @@ from runtime.executor import RunError, Runner, RunResult, StepPreview
 from runtime.explain import explain_default, require_explanation
 from runtime.jobs import Job, Jobs
 from runtime.leaderboard import Entry, leaderboard
-from runtime.models import MODELS_BY_NAME
+from runtime.models import MODELS_BY_NAME, member_types
 from runtime.plots import Plot, explore_plots, result_plots
 from runtime.spec import Spec, SpecError, parse_spec, spec_to_dict
 from runtime.spec_diff import spec_diff, yaml_diff
@@ -309,6 +309,8 @@ class Workspace(param.Parameterized):
             decl = MODELS_BY_NAME[data["model"]["type"]]
             if task not in decl.tasks:
                 data["model"] = _first_model_for(task)
+            if task != "binary":
+                data.pop("decision", None)  # only two classes have a decision threshold
 
         return self.change(edit, f"Task set to {task}.")
 
@@ -451,14 +453,49 @@ class Workspace(param.Parameterized):
 
         return self.change(edit, f"Seed set to {seed}.")
 
-    def set_model(self, model_type: str, params: dict[str, Any] | None = None) -> bool:
+    def set_model(
+        self,
+        model_type: str,
+        params: dict[str, Any] | None = None,
+        members: list[str] | None = None,
+        meta: str | None = None,
+    ) -> bool:
+        """Choose the model; an ensemble also names its member models (and a stacking
+        its meta-learner). A member kept from before keeps its parameters."""
+
         def edit(data: dict) -> None:
-            data["model"] = {"type": model_type, "params": params or {}}
+            before = data["model"]
+            kept = {m["type"]: m for m in before.get("members") or []}
+            model = {"type": model_type, "params": params or {}}
+            if members is not None:
+                model["members"] = [kept.get(name, {"type": name}) for name in members]
+            if meta is not None:
+                same = (before.get("meta") or {}).get("type") == meta
+                model["meta"] = before["meta"] if same else {"type": meta}
+            data["model"] = model
 
         return self.change(edit, f"Model: {MODELS_BY_NAME[model_type].title}.")
 
     def models_for_task(self) -> list[str]:
         return [n for n, m in MODELS_BY_NAME.items() if self.spec.task in m.tasks]
+
+    def member_choices(self) -> list[str]:
+        """The models an ensemble of this task may combine (or stack on)."""
+        return [m.name for m in member_types(self.spec.task)]
+
+    def set_decision(self, decision: dict[str, Any] | None) -> bool:
+        """A binary classifier's decision threshold: a rule chosen on the validation
+        split, or a manual value; None predicts from probability 0.5."""
+
+        def edit(data: dict) -> None:
+            if decision is None:
+                data.pop("decision", None)
+            else:
+                data["decision"] = decision
+
+        if decision is None:
+            return self.change(edit, "Decision threshold: 0.5.")
+        return self.change(edit, f"Decision threshold: {decision['rule']}.")
 
     # -- exploration views ---------------------------------------------------------
 

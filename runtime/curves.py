@@ -87,14 +87,16 @@ def reporting_curves(
     if curve is None:
         yield
         return
-    key = f"model__{model.param_key(curve.param)}"
     reader = CurveReader(curve, send)
     build = train_module.build_pipeline
-    built: list[tuple[object, object]] = []
+    built: list[tuple[object, str, object]] = []
 
     def build_reporting_pipeline():
         pipeline = build()
-        built.append((pipeline, pipeline.get_params()[key]))
+        key = _parameter_key(pipeline, model.param_key(curve.param))
+        if key is None:
+            return pipeline
+        built.append((pipeline, key, pipeline.get_params()[key]))
         pipeline.set_params(**{key: curve.value})
         reader.new_fit("" if len(built) == 1 else f"CV fold {len(built) - 1}: ")
         return pipeline
@@ -106,5 +108,16 @@ def reporting_curves(
             yield
     finally:
         train_module.build_pipeline = build
-        for pipeline, value in built:
+        for pipeline, key, value in built:
             pipeline.set_params(**{key: value})
+
+
+def _parameter_key(pipeline, name: str) -> str | None:
+    """The pipeline's key for the model's parameter `name`: model__<name>, or deeper
+    when the model is wrapped (a decision threshold wraps it as model__estimator__...)."""
+    keys = [
+        key
+        for key in pipeline.get_params()
+        if key == f"model__{name}" or (key.startswith("model__") and key.endswith(f"__{name}"))
+    ]
+    return min(keys, key=len) if keys else None

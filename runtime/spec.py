@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from runtime.dataset import READ_OPTIONS
-from runtime.models import CLASSIFICATION, MODELS_BY_NAME
+from runtime.models import CLASSIFICATION, MODELS_BY_NAME, member_types, models_for_task
 from runtime.params import ParamError, validate_params
 from runtime.plots import EXPLAIN_VIEWS, EXPLORE_VIEWS, PLOTS_BY_NAME
 from runtime.steps import STAGES, STEPS_BY_NAME
@@ -128,9 +128,58 @@ class SplitSpec(_Strict):
         return self
 
 
+class MemberSpec(_Strict):
+    """A model inside an ensemble: a member, or the meta-learner of a stacking."""
+
+    type: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
 class ModelSpec(_Strict):
     type: str
     params: dict[str, Any] = Field(default_factory=dict)
+    # Ensembles only: the models combined, and stacking's meta-learner.
+    members: list[MemberSpec] | None = None
+    meta: MemberSpec | None = None
+
+
+class DecisionSpec(_Strict):
+    """Binary classification: the probability of the positive class (the second of
+    `classes`) from which a row is predicted positive.
+
+    rule max_f1: the threshold of the best F1 on the validation split;
+    target_precision: the lowest threshold whose validation precision reaches
+    `target` (the most recall at that precision); target_recall: the highest
+    threshold whose validation recall reaches `target` (the best precision at
+    that recall); manual: `threshold` as given.
+    """
+
+    rule: Literal["max_f1", "target_precision", "target_recall", "manual"] = "max_f1"
+    target: float | None = Field(default=None, gt=0, lt=1)
+    threshold: float | None = Field(default=None, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _fields_of_rule(self) -> DecisionSpec:
+        if self.rule in ("target_precision", "target_recall") and self.target is None:
+            raise ValueError(
+                f"decision.target: rule {self.rule!r} needs the {self.rule[7:]} to reach, "
+                "a number between 0 and 1 (e.g. 0.8)"
+            )
+        if self.rule not in ("target_precision", "target_recall") and self.target is not None:
+            raise ValueError(
+                f"decision.target: only a target_... rule has a target, not {self.rule!r}"
+            )
+        if self.rule == "manual" and self.threshold is None:
+            raise ValueError(
+                "decision.threshold: a manual rule needs the threshold, a probability "
+                "between 0 and 1 (e.g. 0.3)"
+            )
+        if self.rule != "manual" and self.threshold is not None:
+            raise ValueError(
+                f"decision.threshold: rule {self.rule!r} chooses the threshold on the "
+                "validation split; set rule 'manual' to give it yourself"
+            )
+        return self
 
 
 class EvaluationSpec(_Strict):
@@ -162,6 +211,7 @@ class Spec(_Strict):
     split: SplitSpec = Field(default_factory=SplitSpec)
     model: ModelSpec
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
+    decision: DecisionSpec | None = None
 
     # -- derived views ---------------------------------------------------
 
@@ -252,6 +302,7 @@ class Spec(_Strict):
         self._check_steps()
         self._check_model()
         self._check_explain()
+        self._check_decision()
         return self
 
     def _check_explain(self) -> None:
@@ -271,6 +322,21 @@ class Spec(_Strict):
                     f"{where}: {unknown[0]!r} is not an input column of the model; "
                     f"input columns: {', '.join(self.features[:30])}"
                 )
+
+    def _check_decision(self) -> None:
+        if self.decision is None:
+            return
+        if self.task != "binary":
+            raise ValueError(
+                f"decision: a decision threshold splits two classes; a {self.task} task has "
+                "none, so remove it"
+            )
+        if self.decision.rule != "manual" and self.split.validation == 0:
+            raise ValueError(
+                f"decision: rule {self.decision.rule!r} chooses the threshold on the "
+                "validation split, and the split has none; choose a validation share "
+                "(split.validation) or a manual threshold"
+            )
 
     def _check_label_column(self, names: list[str]) -> None:
         name = self.evaluation.label_column
@@ -315,20 +381,64 @@ class Spec(_Strict):
             last_stage = max(last_stage, stage)
 
     def _check_model(self) -> None:
-        decl = MODELS_BY_NAME.get(self.model.type)
+        decl = self._checked_model(self.model, "model")
+        if decl.ensemble is None:
+            for field in ("members", "meta"):
+                if getattr(self.model, field) is not None:
+                    raise ValueError(
+                        f"model.{field}: only an ensemble combines models; "
+                        f"{self.model.type!r} is a single model, so remove it"
+                    )
+            return
+        members = self.model.members or []
+        if len(members) < 2:
+            raise ValueError(
+                f"model.members: an ensemble combines at least 2 models, got {len(members)}; "
+                f"models for {self.task}: {', '.join(m.name for m in member_types(self.task))}"
+            )
+        for i, member in enumerate(members, start=1):
+            self._checked_model(member, f"model.members[{i}]", in_ensemble=True)
+        if decl.ensemble.kind != "stacking":
+            if self.model.meta is not None:
+                raise ValueError(
+                    f"model.meta: only a stacking ensemble has a meta-learner; "
+                    f"{self.model.type!r} averages its members, so remove it"
+                )
+            return
+        if self.model.meta is None:
+            self.model.meta = MemberSpec(type=decl.ensemble.default_meta)
+        self._checked_model(self.model.meta, "model.meta", in_ensemble=True)
+        if self.split.kind != "random":
+            raise ValueError(
+                f"model.type: stacking learns from out-of-fold predictions of plain folds, "
+                f"which would mix the {self.split.kind} split's "
+                f"{'periods' if self.split.kind == 'time' else 'groups'}; use a random split, "
+                "or an average or weighted ensemble"
+            )
+
+    def _checked_model(self, model, where: str, in_ensemble: bool = False):
+        """The declaration of `model` (the spec's, a member or a meta-learner), its
+        parameters validated and filled in."""
+        decl = MODELS_BY_NAME.get(model.type)
+        fitting = member_types(self.task) if in_ensemble else models_for_task(self.task)
         if decl is None:
             allowed = ", ".join(MODELS_BY_NAME)
-            raise ValueError(f"model.type: unknown model {self.model.type!r}; allowed: {allowed}")
-        if self.task not in decl.tasks:
-            fitting = ", ".join(n for n, m in MODELS_BY_NAME.items() if self.task in m.tasks)
+            raise ValueError(f"{where}.type: unknown model {model.type!r}; allowed: {allowed}")
+        if in_ensemble and decl.ensemble is not None:
             raise ValueError(
-                f"model.type: {self.model.type!r} does not serve task {self.task!r}; "
-                f"models for it: {fitting}"
+                f"{where}.type: {model.type!r} is an ensemble, and ensembles do not nest; "
+                f"choose one of: {', '.join(m.name for m in fitting)}"
+            )
+        if self.task not in decl.tasks:
+            raise ValueError(
+                f"{where}.type: {model.type!r} does not serve task {self.task!r}; "
+                f"models for it: {', '.join(m.name for m in fitting)}"
             )
         try:
-            self.model.params = validate_params(decl.params, self.model.params, "model.params")
+            model.params = validate_params(decl.params, model.params, f"{where}.params")
         except ParamError as exc:
             raise ValueError(str(exc)) from None
+        return decl
 
 
 def _path(loc: tuple) -> str:
@@ -441,7 +551,14 @@ def loads_spec(text: str, source: str = "spec") -> Spec:
 
 
 def spec_to_dict(spec: Spec) -> dict[str, Any]:
-    return spec.model_dump(mode="json")
+    data = spec.model_dump(mode="json")
+    # Optional sections most specs lack stay out of the document, not as nulls.
+    for section, field in (("model", "members"), ("model", "meta")):
+        if data[section][field] is None:
+            del data[section][field]
+    if data["decision"] is None:
+        del data["decision"]
+    return data
 
 
 class _SpecDumper(yaml.SafeDumper):

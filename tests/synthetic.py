@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from runtime.models import ModelType, member_types
 from runtime.params import Param
 
 NUMERIC = ("num_a", "num_b", "num_c")
@@ -103,6 +104,36 @@ def column_types(df: pd.DataFrame) -> dict[str, str]:
         else:
             raise KeyError(name)
     return types
+
+
+def model_dict(model: ModelType, task: str, params: dict | None = None) -> dict:
+    """The spec's `model` section for a declared model; an ensemble gets the first two
+    models it may combine as members, light ones."""
+    data: dict[str, Any] = {"type": model.name, "params": dict(params or {})}
+    if model.ensemble is not None:
+        data["members"] = [
+            {"type": member.name, "params": light_params(member)}
+            for member in member_types(task)[:2]
+        ]
+    return data
+
+
+def build_estimator(spec, seed: int | None = None):
+    """The estimator the rendered model expression builds, from its imports (an
+    ensemble: with its members, weighing alike)."""
+    from generator.render import members_code, model_code, model_imports
+
+    namespace: dict = {"SEED": spec.seed if seed is None else seed, "N_JOBS": 1, "weights": None}
+    for line in model_imports(spec):  # the model's class, any wrapper's, the members'
+        exec(line, namespace)  # noqa: S102 - the catalog's own import lines
+    members = [(name, eval(code, namespace)) for name, code in members_code(spec)]
+    namespace["build_members"] = lambda: members
+    return eval(model_code(spec), namespace)
+
+
+def light_params(model: ModelType) -> dict:
+    """The declared defaults, with tree ensembles cut to a few trees to keep tests fast."""
+    return {"n_estimators": 10} if any(p.name == "n_estimators" for p in model.params) else {}
 
 
 def write_frame(df: pd.DataFrame, folder: Path, name: str = DATA_FILE) -> Path:

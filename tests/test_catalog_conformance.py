@@ -21,8 +21,11 @@ import pandas as pd
 import pytest
 from synthetic import (
     NUMERIC,
+    build_estimator,
     features_by_type,
+    light_params,
     make_frame,
+    model_dict,
     model_steps,
     param_values,
     param_variants,
@@ -31,7 +34,7 @@ from synthetic import (
 )
 from threadpoolctl import threadpool_limits
 
-from generator.render import model_code, render_preprocessing, render_train
+from generator.render import render_preprocessing, render_train
 from playground_ui.cli import main
 from runtime.executor import PrefixCache, RunError, Runner
 from runtime.models import MODEL_TYPES
@@ -82,11 +85,6 @@ def step_spec(step, values) -> list[dict]:
     if step.stage != "clean":
         steps.insert(0, {"type": "drop_missing_target"})
     return steps
-
-
-def light_model_params(model) -> dict:
-    """The declared defaults, with ensembles cut to a few trees to keep tests fast."""
-    return {"n_estimators": 10} if any(p.name == "n_estimators" for p in model.params) else {}
 
 
 # -- steps -----------------------------------------------------------------------
@@ -182,22 +180,19 @@ def test_every_choice_renders_and_compiles(entry, param, choice):
             compile(source, "preprocessing.py", "exec")
         return
     task = entry.tasks[0]
-    model = {"type": entry.name, "params": {param.name: value}}
+    model = model_dict(entry, task, {param.name: value})
     frame = df.drop(columns="target") if task == "clustering" else df
     spec = parse_spec(spec_dict(frame, task, model=model))
-    compile(render_train(spec, "data.csv"), "train.py", "exec")
+    source = render_train(spec, "data.csv")
+    compile(source, "train.py", "exec")
+    if param.name not in entry.estimator_params(spec.model.params):
+        # An ensemble's setting configures the training code: it is a constant there.
+        raw = render_train(spec, "data.csv", formatted=False)
+        assert any(line.endswith(f" = {value!r}") for line in raw.splitlines())
+        return
     # The value reaches the estimator as given.
     estimator = build_estimator(spec)
     assert estimator.get_params()[entry.param_key(param.name)] == value
-
-
-def build_estimator(spec):
-    """The estimator the rendered model expression builds."""
-    decl = next(m for m in MODEL_TYPES if m.name == spec.model.type)
-    namespace = {"SEED": spec.seed, "N_JOBS": 1}
-    for line in decl.import_lines:  # the model's class and any wrapper's
-        exec(line, namespace)  # noqa: S102 - our own import lines
-    return eval(model_code(spec), namespace)
 
 
 # -- models ----------------------------------------------------------------------
@@ -208,14 +203,12 @@ def build_estimator(spec):
 def test_model_runs_end_to_end(tmp_path, model, task):
     df = make_frame(n_rows=150, task=task, missing_target=True, seed=3)
     write_frame(df, tmp_path)
-    params = light_model_params(model)
-    spec = parse_spec(
-        spec_dict(df, task, model_steps(df), model={"type": model.name, "params": params})
-    )
+    params = light_params(model)
+    spec = parse_spec(spec_dict(df, task, model_steps(df), model=model_dict(model, task, params)))
     # Every declared parameter is in the spec, at its default unless set above.
     assert spec.model.params == {p.name: params.get(p.name, p.default) for p in model.params}
     estimator = build_estimator(spec)
-    for name, value in spec.model.params.items():
+    for name, value in model.estimator_params(spec.model.params).items():
         assert estimator.get_params()[model.param_key(name)] == value
 
     # The test workers share the cores: OpenMP models (hist gradient boosting)

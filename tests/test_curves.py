@@ -120,3 +120,20 @@ def test_a_training_job_streams_its_curve_before_it_finishes(store, jobs):
     assert events.index(losses[-1]) < finished
     # The stored model prints nothing when it is fitted again.
     assert store.run(job.run_id).load_model().get_params()["model__verbose"] is False
+
+
+def test_a_model_wrapped_by_a_decision_threshold_still_reports(tmp_path):
+    df = make_frame(150, task="binary")
+    write_frame(df, tmp_path)
+    model = {"type": "mlp_classifier", "params": {"max_iter": 12}}
+    data = spec_dict(df, "binary", COMPLETE_STEPS, model=model)
+    data["decision"] = {"rule": "manual", "threshold": 0.4}
+    spec = parse_spec({**data, "dataset": {**data["dataset"], "path": str(tmp_path / "data.csv")}})
+    runner = Runner(spec, cache=PrefixCache())
+    _, train = runner.modules()
+    points = []
+    decl = next(m for m in CURVE_MODELS if m.name == "mlp_classifier")
+    with reporting_curves(train, decl, lambda *point: points.append(point)):
+        reported = runner.run()
+    assert [x for series, x, _ in points if series == "training loss"][:3] == [1.0, 2.0, 3.0]
+    assert reported.pipeline.get_params()["model__estimator__verbose"] is False

@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from reports import TOLERANCE, assert_user_error
-from synthetic import make_frame, spec_dict, write_frame
+from synthetic import build_estimator, make_frame, model_dict, spec_dict, write_frame
 from threadpoolctl import threadpool_limits
 
 from generator.bundle import export
 from generator.plots import render_plots
-from generator.render import TEMPLATES_DIR, model_code
+from generator.render import TEMPLATES_DIR
 from playground_ui.cli import main
 from runtime.executor import Runner
 from runtime.models import MODEL_TYPES
@@ -124,7 +124,7 @@ MODEL_CASES = [
 @pytest.mark.parametrize("model, task", MODEL_CASES)
 def test_plots_py_holds_exactly_the_plots_that_apply(tmp_path, model, task):
     data, _ = make_spec(task, tmp_path)
-    data["model"] = {"type": model.name, "params": {}}
+    data["model"] = model_dict(model, task)
     spec = parse_spec(data)
     chosen = {p.name for p in result_plot_types(spec)}
     have = capabilities(spec)
@@ -156,17 +156,14 @@ def test_native_importance_is_what_the_fitted_model_has():
         "multiclass": pd.Series(np.arange(60) % 3),
         "regression": X["a"] * 2 + X["b"],
     }
-    namespace: dict = {"SEED": 0, "N_JOBS": 1}
-    for model in MODEL_TYPES:
-        exec("\n".join(model.import_lines), namespace)  # noqa: S102 - our own imports
     with threadpool_limits(1):
         for model in MODEL_TYPES:
             task = model.tasks[0]
             if task == "clustering":
                 assert importance_attribute(model) is None
                 continue
-            data = {"model": {"type": model.name, "params": {}}, "task": task}
-            estimator = eval(model_code(_model_spec(data)), namespace)
+            data = {"model": model_dict(model, task), "task": task}
+            estimator = build_estimator(_model_spec(data), seed=0)
             estimator.fit(X, targets[task])
             attribute = importance_attribute(model)
             if attribute:

@@ -11,7 +11,14 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from synthetic import features_by_type, make_frame, param_values, spec_dict, write_frame
+from synthetic import (
+    features_by_type,
+    make_frame,
+    model_dict,
+    param_values,
+    spec_dict,
+    write_frame,
+)
 
 from playground_ui.cli import main
 from runtime.dataset import DataError, sha256_of
@@ -360,7 +367,7 @@ def test_dump_then_load_gives_an_equal_spec(tmp_path):
 def test_round_trip_of_every_model_with_its_defaults(model):
     task = model.tasks[0]
     frame = FRAME.drop(columns="target") if task == "clustering" else FRAME
-    spec = parse_spec(spec_dict(frame, task, model={"type": model.name}))
+    spec = parse_spec(spec_dict(frame, task, model=model_dict(model, task)))
     assert spec.model.params == {p.name: p.default for p in MODELS_BY_NAME[model.name].params}
     assert parse_spec(yaml.safe_load(dump_spec(spec))) == spec
 

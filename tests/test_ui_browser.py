@@ -291,3 +291,29 @@ def test_explaining_a_row_after_training(page):
     shows(page, "Partial dependence of")
     # Recording the explanations did not make the run stale.
     expect(page.get_by_text("train again to see its numbers")).to_have_count(0)
+
+
+def test_an_ensemble_with_a_chosen_threshold_trains_from_the_model_form(page, tmp_path):
+    open_example(page, "penguins.csv", "sex")
+    tab(page, "4 · Split & model")
+    # A stacking ensemble also asks for its meta-learner.
+    select(page, "Model", "Ensemble: stacking")
+    shows(page, "Meta-learner")
+    # An average one (quicker to train and plot) starts with the first two of the task.
+    select(page, "Model", "Ensemble: average")
+    shows(page, "the class probabilities of the members are averaged")
+    shows(page, "Members to combine (two or more)")
+    page.get_by_role("button", name="Use this model").click()
+    shows(page, "Model: Ensemble: average")
+    select(page, "Decision threshold", "Best F1 on the validation split")
+    page.get_by_role("button", name="Apply threshold").click()
+    shows(page, "Decision threshold: max_f1.")
+    shown, project = train_and_download(page, tmp_path)
+    manifest = json.loads((project / "manifest.json").read_text())
+    threshold = manifest["decision"]["threshold"]
+    tab(page, "5 · Train & results")
+    shows(page, f"Decision threshold: {threshold:.4f} (rule max_f1)")
+    tab(page, "4 · Split & model")
+    shows(page, f"Last run: threshold {threshold:.4f}.")
+    # The export holds the numbers shown (tests/test_ensembles.py runs exported ensembles).
+    assert_page_matches(shown, manifest["metrics"])

@@ -11,6 +11,15 @@ from ..forms import ParamForm
 from ..state import Workspace
 from .common import code_panel, split_layout
 
+# The decision threshold of a binary classifier: how it is chosen (spec.decision.rule).
+DECISION_RULES = {
+    "Probability 0.5 (default)": None,
+    "Best F1 on the validation split": "max_f1",
+    "Reach a precision on the validation split": "target_precision",
+    "Reach a recall on the validation split": "target_recall",
+    "Set by hand": "manual",
+}
+
 SPLIT_KINDS = {
     "Random (shuffled with the seed)": "random",
     "By time (oldest rows train, newest test)": "time",
@@ -140,15 +149,109 @@ class ModelView(Viewer):
             label="Use this model" if current.type != chosen else "Apply settings",
             color="primary",
         )
-        use.on_click(lambda _: self.ws.set_model(chosen, self.form.values()))
+        parts = self._ensemble_parts(decl)
+        members, meta = parts if parts else (None, None)
+        use.on_click(
+            lambda _: self.ws.set_model(
+                chosen,
+                self.form.values(),
+                members=members.value if members else None,
+                meta=meta.value if meta else None,
+            )
+        )
         notes = [decl.explanation]
         if decl.wrapper is not None:
             notes.append(decl.wrapper.note)
         status = "" if current.type == chosen else f" (the spec still uses {current.type})"
         return pn.Column(
             pn.pane.Markdown(f"### {decl.title}{status}\n" + "\n\n".join(notes)),
+            *(widget for widget in (members, meta) if widget is not None),
             self.form.panel(),
             use,
+            sizing_mode="stretch_width",
+        )
+
+    def _ensemble_parts(self, decl) -> tuple | None:
+        """An ensemble's member picker (and a stacking's meta-learner), or None."""
+        if decl.ensemble is None:
+            return None
+        names = self.ws.member_choices()
+        options = {MODELS_BY_NAME[n].title: n for n in names}
+        current = self.ws.spec.model
+        chosen = [m.type for m in current.members or []] or names[:2]
+        members = pn.widgets.MultiChoice(
+            label="Members to combine (two or more)",
+            options=options,
+            value=[n for n in chosen if n in names],
+            sizing_mode="stretch_width",
+        )
+        if decl.ensemble.kind != "stacking":
+            return members, None
+        meta = current.meta.type if current.meta else decl.ensemble.default_meta
+        return members, pn.widgets.Select(
+            label="Meta-learner (learns from the members' out-of-fold predictions)",
+            options=options,
+            value=meta,
+            sizing_mode="stretch_width",
+        )
+
+    def _decision(self, revision: int, result=None):
+        """The decision threshold of a binary classifier, and the one the last run chose."""
+        if not self.ws.has_data or self.ws.spec.task != "binary":
+            return pn.Spacer()
+        spec = self.ws.spec
+        decision = spec.decision
+        rule = pn.widgets.Select(
+            label="Decision threshold",
+            options=DECISION_RULES,
+            value=decision.rule if decision else None,
+        )
+        target = pn.widgets.FloatSlider(
+            label="Target (precision or recall)",
+            start=0.05,
+            end=0.99,
+            step=0.01,
+            value=decision.target if decision and decision.target else 0.8,
+            visible=rule.param.value.rx().rx.pipe(
+                lambda r: r in ("target_precision", "target_recall")
+            ),
+        )
+        threshold = pn.widgets.FloatInput(
+            label="Threshold (probability of the positive class)",
+            start=0.001,
+            end=0.999,
+            step=0.01,
+            value=decision.threshold if decision and decision.threshold else 0.5,
+            visible=rule.param.value.rx() == "manual",
+        )
+
+        def apply(_):
+            if rule.value is None:
+                self.ws.set_decision(None)
+                return
+            chosen = {"rule": rule.value}
+            if rule.value in ("target_precision", "target_recall"):
+                chosen["target"] = round(target.value, 4)
+            if rule.value == "manual":
+                chosen["threshold"] = threshold.value
+            self.ws.set_decision(chosen)
+
+        button = pn.widgets.Button(label="Apply threshold", color="primary")
+        button.on_click(apply)
+        resolved = ""
+        if self.ws.result_is_current and result and "decision" in result.report:
+            resolved = f"Last run: threshold **{result.report['decision']['threshold']:.4f}**."
+        positive = spec.classes[1]
+        return pn.Column(
+            pn.pane.Markdown(
+                f"### Decision threshold\nA row is predicted {positive!r} when its "
+                "probability reaches the threshold."
+            ),
+            rule,
+            target,
+            threshold,
+            button,
+            pn.pane.Markdown(resolved),
             sizing_mode="stretch_width",
         )
 
@@ -170,6 +273,7 @@ class ModelView(Viewer):
             pn.bind(self._split, self.ws.param.revision),
             pn.bind(models, self.ws.param.revision),
             pn.bind(self._model, self.ws.param.revision, self.model_type),
+            pn.bind(self._decision, self.ws.param.revision, self.ws.param.result),
             sizing_mode="stretch_width",
         )
         return split_layout(main, code_panel(self.ws, "train.py"))

@@ -157,6 +157,7 @@ class TrainView(Viewer):
             ),
             table(metrics_frame(report).round(6), page_size=30, name="metrics"),
         ]
+        parts += [pn.pane.Markdown(line) for line in model_notes(report)]
         cv = report.get("cross_validation")
         if cv:
             frame = pd.DataFrame({"mean": cv["mean"], "std": cv["std"]}).reset_index()
@@ -219,3 +220,18 @@ class TrainView(Viewer):
             sizing_mode="stretch_width",
         )
         return split_layout(main, code_panel(self.ws, "train.py"))
+
+
+def model_notes(report: dict) -> list[str]:
+    """What the run chose beside the metrics: the decision threshold, member weights."""
+    notes = []
+    decision = report.get("decision")
+    if decision:
+        notes.append(
+            f"Decision threshold: **{decision['threshold']:.4f}** (rule {decision['rule']})"
+        )
+    weights = report.get("member_weights")
+    if weights:
+        listed = ", ".join(f"{name}: {weight:.4f}" for name, weight in weights.items())
+        notes.append(f"Member weights (cross-validation scores): {listed}")
+    return notes

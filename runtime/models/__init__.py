@@ -15,11 +15,14 @@ fields cover what differs between estimators:
 - `needs_scaling`: results depend on the features' scales (`playground init`
   adds a scale step for such a model);
 - `cost`: how run time grows with the data, for a warning before a long run
-  (`size_warning`).
+  (`size_warning`);
+- `ensemble`: the model combines the models the spec lists as its members
+  (`ensembles.py`).
 
 The declarations live one file per task (`classification.py`,
-`regression.py`, `clustering.py`), built from the shared parameter factories
-in `_params.py`; this module gathers them into the registry.
+`regression.py`, `clustering.py`) and one for the ensembles (`ensembles.py`),
+built from the shared parameter factories in `_params.py`; this module gathers
+them into the registry.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from runtime.models._base import (
     CLASSIFICATION,
     TASKS,
     Cost,
+    Ensemble,
     ModelType,
     Wrapper,
     growth_words,
@@ -35,6 +39,7 @@ from runtime.models._base import (
 from runtime.models._params import CALIBRATED, SCALED_TARGET
 from runtime.models.classification import CLASSIFIERS
 from runtime.models.clustering import CLUSTERERS
+from runtime.models.ensembles import ENSEMBLES
 from runtime.models.regression import REGRESSORS
 
 __all__ = [
@@ -45,19 +50,26 @@ __all__ = [
     "SCALED_TARGET",
     "TASKS",
     "Cost",
+    "Ensemble",
     "ModelType",
     "Wrapper",
+    "member_types",
     "models_for_task",
     "size_warning",
 ]
 
-MODEL_TYPES: tuple[ModelType, ...] = CLASSIFIERS + REGRESSORS + CLUSTERERS
+MODEL_TYPES: tuple[ModelType, ...] = CLASSIFIERS + REGRESSORS + CLUSTERERS + ENSEMBLES
 
 MODELS_BY_NAME = {model.name: model for model in MODEL_TYPES}
 
 
 def models_for_task(task: str) -> list[ModelType]:
     return [m for m in MODEL_TYPES if task in m.tasks]
+
+
+def member_types(task: str) -> list[ModelType]:
+    """The models an ensemble of this task may combine: the task's models but ensembles."""
+    return [m for m in models_for_task(task) if m.ensemble is None]
 
 
 def size_warning(model_type: ModelType | str, n_rows: int, n_features: int) -> str | None:

@@ -116,6 +116,33 @@ class Assignment:
         return f"assign/{self.helper}.py.j2" if self.helper else None
 
 
+ENSEMBLE_NOTE = (
+    "Combines the models the spec lists under model.members: two or more models of "
+    "the task, none of them an ensemble."
+)
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """How an ensemble combines the models its spec lists as `members`.
+
+    kind "average": the mean of the members' probabilities (soft vote) or
+    predictions; "weighted": the same, weighted by each member's
+    cross-validation score on the training split; "stacking": a meta-learner
+    (the spec's `meta`, else `default_meta`) learns from the members'
+    out-of-fold predictions. `settings` names the declared parameters that
+    configure the rendered training code rather than the estimator.
+    """
+
+    kind: str
+    default_meta: str | None = None
+    settings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("average", "weighted", "stacking"):
+            raise ValueError(f"ensemble kind {self.kind!r}: average, weighted or stacking")
+
+
 @dataclass(frozen=True)
 class LiveCurve:
     """What a model prints while it fits, read as live training curves.
@@ -166,6 +193,9 @@ class ModelType:
     explainer: Literal["tree", "kernel"] | None = "kernel"
     unexplained: str = ""
 
+    # An ensemble of the models the spec lists (runtime/models/ensembles.py).
+    ensemble: Ensemble | None = None
+
     def __post_init__(self) -> None:
         if (self.explainer is None) == (not self.unexplained):
             raise ValueError(f"{self.name}: give an explainer, or else why there is none")
@@ -179,6 +209,11 @@ class ModelType:
         """Every import the rendered model expression needs."""
         return (self.import_line, *(self.wrapper.import_lines if self.wrapper else ()))
 
+    def estimator_params(self, params: dict) -> dict:
+        """The parameters passed to the estimator class (not an ensemble's settings)."""
+        settings = self.ensemble.settings if self.ensemble else ()
+        return {name: value for name, value in params.items() if name not in settings}
+
     def param_key(self, name: str) -> str:
         """The name `get_params()` of the rendered estimator gives parameter `name`."""
         return f"{self.wrapper.inner_arg}__{name}" if self.wrapper else name
@@ -189,6 +224,13 @@ class ModelType:
             notes.append(self.assign.note)
         if self.cost:
             notes.append(self.cost.describe())
+        if self.ensemble:
+            notes.append(ENSEMBLE_NOTE)
+        if self.ensemble and self.ensemble.default_meta:
+            notes.append(
+                f"model.meta names the meta-learner, a model of the task; "
+                f"{self.ensemble.default_meta} when it is left out."
+            )
         return {
             "name": self.name,
             "title": self.title,
