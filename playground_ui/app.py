@@ -20,6 +20,7 @@ from .views.export import ExportView
 from .views.model import ModelView
 from .views.prepare import PrepareView
 from .views.train import TrainView
+from .views.tune import TuneView
 
 # Trainings that run at once (each in its own process), and how long one may take.
 TRAINING_WORKERS = 2
@@ -66,6 +67,7 @@ def build_app(
         ("4 · Split & model", ModelView(ws)),
         ("5 · Train & results", TrainView(ws)),
         ("6 · Export", ExportView(ws)),
+        ("7 · Tune", TuneView(ws)),
         dynamic=True,
         sizing_mode="stretch_width",
     )

@@ -118,7 +118,7 @@ def _override(param: Param, given: dict[str, Any], path: str) -> Dimension:
     if param.kind not in ("int", "float"):
         raise ParamError(
             f"{path}: {param.name} is not a number, so it has no range; give choices "
-            f"(one or more of {', '.join(map(repr, _allowed(param)))}) or a fixed value"
+            f"(one or more of {', '.join(map(repr, allowed_values(param)))}) or a fixed value"
         )
     declared = declared_dimension(param)
     declared = declared if declared and declared.kind != "categorical" else None
@@ -144,7 +144,8 @@ def _override(param: Param, given: dict[str, Any], path: str) -> Dimension:
     return Dimension(param.name, kind, low, high, log)
 
 
-def _allowed(param: Param) -> list[Any]:
+def allowed_values(param: Param) -> list[Any]:
+    """Every value a choice or true/false parameter may take."""
     if param.kind == "bool":
         return [True, False]
     return [*param.choices, *([None] if param.nullable else [])]

@@ -21,6 +21,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import threading
 import time
 import types
 from collections.abc import Callable
@@ -40,6 +41,8 @@ STORAGE_FILE = "optuna.db"
 SQLITE_LOCK_TIMEOUT = 60
 # The refit of the best parameters must give the study's best value to this.
 TOLERANCE = 1e-9
+# Parameter importance says little below this many completed trials.
+IMPORTANCE_MIN_TRIALS = 4
 FINISHED = (
     optuna.trial.TrialState.COMPLETE,
     optuna.trial.TrialState.PRUNED,
@@ -49,12 +52,13 @@ FINISHED = (
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
-def storage_url(given: str | None = None) -> str:
-    """The given URL, else $PLAYGROUND_OPTUNA_STORAGE, else a SQLite file in PLAYGROUND_HOME."""
+def storage_url(given: str | None = None, home: Path | None = None) -> str:
+    """The given URL, else $PLAYGROUND_OPTUNA_STORAGE, else a SQLite file in `home`
+    (default PLAYGROUND_HOME)."""
     url = given or os.environ.get(STORAGE_VARIABLE)
     if url:
         return url
-    home = playground_home()
+    home = home or playground_home()
     home.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{home / STORAGE_FILE}"
 
@@ -195,11 +199,14 @@ class Tuner:
         workers: int = 1,
         on_progress: Callable[[Progress], None] | None = None,
         stop: Any = None,
+        in_processes: bool = False,
     ) -> TuningOutcome:
         """Add `trials` trials to the study (default: the spec's n_trials) over
         `workers` processes, then refit the best parameters and return the tuned spec.
 
-        `stop` (an Event) ends the search after the running trials; the best found is kept.
+        One worker runs in this process unless `in_processes` (a server keeps its
+        own process free). `stop` (an Event) ends the search after the running
+        trials; the best found is kept.
         """
         tuning = self.spec.tuning
         trials = trials or tuning.n_trials
@@ -207,11 +214,11 @@ class Tuner:
         study = self.study()  # created here, before any worker opens it
         total = len(study.get_trials(deepcopy=False, states=FINISHED)) + trials
         started = time.monotonic()
-        if workers <= 1:
+        if workers <= 1 and not in_processes:
             callbacks = [_reporter(total, started, on_progress, stop)]
             self.search(total, timeout, callbacks)
         else:
-            self._in_workers(workers, total, timeout, started, on_progress, stop)
+            self._in_workers(max(workers, 1), total, timeout, started, on_progress, stop)
         return self.outcome()
 
     def _in_workers(self, workers, total, timeout, started, on_progress, stop) -> None:
@@ -276,6 +283,65 @@ class Tuner:
         return TuningOutcome(
             tuned, params, best.value, refit, self.study_name, self.storage_url, trials
         )
+
+
+class TuningJob:
+    """A search running in the background (worker processes, watched by a thread).
+
+    The UI polls `progress`, `done`, `outcome` and `error`; `stop()` ends the search
+    after the running trials and keeps the best found.
+    """
+
+    def __init__(self, tuner: Tuner, trials: int | None = None, workers: int = 1):
+        self.tuner = tuner
+        self.progress: Progress | None = None
+        self.outcome: TuningOutcome | None = None
+        self.error: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(trials, workers), daemon=True, name="tuning"
+        )
+        self._thread.start()
+
+    def _run(self, trials: int | None, workers: int) -> None:
+        try:
+            self.outcome = self.tuner.tune(
+                trials=trials,
+                workers=workers,
+                on_progress=self._update,
+                stop=self._stop,
+                in_processes=True,
+            )
+        except Exception as exc:  # noqa: BLE001 - shown to the person, the server carries on
+            self.error = str(exc) or type(exc).__name__
+
+    def _update(self, progress: Progress) -> None:
+        self.progress = progress
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def wait(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def importance(self) -> dict[str, float]:
+        """How much each parameter mattered (optuna.importance), once enough trials completed."""
+        study = self.tuner.study()
+        complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        if len(complete) < IMPORTANCE_MIN_TRIALS:
+            return {}
+        try:
+            return optuna.importance.get_param_importances(study)
+        except (RuntimeError, ValueError):  # e.g. every trial gave the same value
+            return {}
 
 
 def _reporter(total: int, started: float, on_progress, stop):

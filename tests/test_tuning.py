@@ -259,3 +259,41 @@ def test_without_export_search_only_the_values_are_exported(project):
     assert "tune.py" not in files
     assert "optuna" not in files["notebook.ipynb"]
     assert json.loads(files["manifest.json"])["tuning"]["export_search"] is False
+
+
+# -- the UI's state and Tune panel --------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_tune_panel_searches_in_the_background_and_keeps_the_best(tmp_path):
+    from playground_ui.state import Workspace
+    from playground_ui.views.tune import TuneView
+
+    ws = Workspace(tmp_path)
+    assert ws.load_example("penguins.csv") and ws.set_target("species"), ws.message
+    assert ws.set_model("decision_tree_classifier"), ws.message
+    view = TuneView(ws)
+    assert [row.dimension.name for row in view.rows] == [
+        "max_depth",
+        "min_samples_leaf",
+        "criterion",
+    ]
+    view.metric.value, view.folds.value, view.trials.value = "accuracy", 2, 2
+    view.rows[0].high.value = 5  # narrow one range; the others stay as declared
+    assert view._save(), ws.message
+    assert {n: o.given() for n, o in ws.spec.tuning.space.items()} == {
+        "max_depth": {"low": 2, "high": 5, "log": False}
+    }
+    assert not ws.set_search("criterion", {"choices": ["gini", "chaos"]})
+    assert "'chaos' is not allowed" in ws.message
+
+    job = ws.start_tuning(trials=2)
+    job.wait(300)
+    assert job.error is None and job.outcome is not None
+    assert job.progress.done == 2 and job.progress.best_value == job.outcome.value
+    before = ws.spec
+    assert ws.use_tuned(job.outcome), ws.message
+    assert ws.spec.model.params["max_depth"] == job.outcome.params["max_depth"]
+    assert ws.spec.tuning.best.value == job.outcome.value
+    ws.undo()  # one change: undo brings the untuned model back
+    assert ws.spec == before
