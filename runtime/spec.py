@@ -311,9 +311,10 @@ class Spec(_Strict):
         except ParamError as exc:
             raise ValueError(str(exc)) from None
         if not any(d.searched for d in space):
+            tunable = [p.name for p in decl.params if p.kind in ("int", "float", "choice", "bool")]
             raise ValueError(
-                f"tuning.space: no parameter of {self.model.type} is left to search; "
-                "give one a range or choices instead of a fixed value"
+                f"tuning.space: no parameter of {self.model.type} is searched; give at least "
+                f"one a range or choices (its parameters: {', '.join(tunable) or 'none'})"
             )
 
     def _check_label_column(self, names: list[str]) -> None:

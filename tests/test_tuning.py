@@ -118,7 +118,7 @@ def test_a_space_of_fixed_values_only_is_refused():
     fixed = {
         p.name: {"fixed": p.default} for p in MODELS_BY_NAME["decision_tree_classifier"].params
     }
-    with pytest.raises(SpecError, match="no parameter of decision_tree_classifier is left"):
+    with pytest.raises(SpecError, match="no parameter of decision_tree_classifier is searched"):
         parse_spec(spec_with(space=fixed))
 
 
@@ -156,10 +156,10 @@ def test_every_metric_of_a_run_has_a_direction(project):
 
 
 def test_a_seeded_study_repeats_itself(project):
-    spec = load_spec(project / "spec.yaml")
+    spec = parse_spec(spec_with(cv_folds=2))
     storage = f"sqlite:///{project / 'studies.db'}"
-    first = Tuner(spec, project, storage, study="first").tune(trials=4)
-    second = Tuner(spec, project, storage, study="second").tune(trials=4)
+    first = Tuner(spec, project, storage, study="first").tune(trials=3)
+    second = Tuner(spec, project, storage, study="second").tune(trials=3)
 
     def history(name: str) -> list:
         study = optuna.load_study(study_name=name, storage=storage)
@@ -174,11 +174,11 @@ def test_a_seeded_study_repeats_itself(project):
 
 
 def test_tuning_resumes_its_study(project):
-    spec = load_spec(project / "spec.yaml")
+    spec = parse_spec(spec_with(cv_folds=2))
     storage = f"sqlite:///{project / 'studies.db'}"
-    Tuner(spec, project, storage).tune(trials=2)
-    outcome = Tuner(spec, project, storage).tune(trials=2)
-    assert outcome.trials == 4
+    Tuner(spec, project, storage).tune(trials=1)
+    outcome = Tuner(spec, project, storage).tune(trials=1)
+    assert outcome.trials == 2
 
 
 def test_tune_refuses_bad_input(project, capsys):
@@ -188,6 +188,56 @@ def test_tune_refuses_bad_input(project, capsys):
     (project / "bad.yaml").write_text(yaml.safe_dump(data))
     code = main(["tune", str(project / "bad.yaml")])
     assert_user_error(code, *capsys.readouterr(), "tuning.metric: 'r2' is not a metric")
+
+
+def test_a_grid_search_tries_the_grid_and_a_pruner_may_stop_trials(project):
+    space = {"max_depth": {"low": 2, "high": 3}}
+    data = spec_with(method="grid", pruner="median", cv_folds=2, space=space)
+    spec = parse_spec(data)
+    Tuner(spec, project, f"sqlite:///{project / 'g.db'}", study="grid").tune(trials=3)
+    study = optuna.load_study(study_name="grid", storage=f"sqlite:///{project / 'g.db'}")
+    grid = {d.name: d.grid() for d in resolve_space(MODELS_BY_NAME[spec.model.type], {})}
+    assert len(study.trials) == 3
+    for trial in study.trials:
+        assert trial.params["max_depth"] in (2, 3)
+        assert trial.params["min_samples_leaf"] in grid["min_samples_leaf"]
+
+
+def tuned_models() -> list[tuple[str, str]]:
+    return [
+        (name, "multiclass" if "multiclass" in decl.tasks else "regression")
+        for name, decl in MODELS_BY_NAME.items()
+        if {"multiclass", "regression"} & set(decl.tasks)
+        and any(d.searched for d in resolve_space(decl, {}))
+    ]
+
+
+@pytest.mark.parametrize(("model", "task"), tuned_models())
+def test_every_model_takes_every_searched_value_through_set_params(model, task):
+    """tune.py sets a trial's values on the pipeline built by build_pipeline(): for
+    every model (a wrapped one too), each name must reach the estimator."""
+    from generator.render import render_preprocessing
+    from generator.tuning import render_tune
+    from runtime.executor import load_beside, load_modules
+
+    data = spec_with(space={}, metric=None)
+    data["model"] = {"type": model}
+    if task == "regression":
+        data.update(task="regression", classes=None)
+        data["columns"][0]["role"] = "ignore"
+        data["columns"][4]["role"] = "target"
+    spec = parse_spec(data)
+    prep, _ = load_modules(render_preprocessing(spec, formatted=False))
+    tune = load_beside(prep, "tune", render_tune(spec, "penguins.csv", formatted=False))
+    for pick in (0, -1):  # the first and the last grid value of every dimension
+        dimensions = resolve_space(MODELS_BY_NAME[model], {})
+        values = {d.name: d.grid()[pick] for d in dimensions}
+        params = tune.search_space(optuna.trial.FixedTrial(values))
+        pipeline = tune.build_pipeline()
+        pipeline.set_params(**{tune.MODEL_PARAMETER_PREFIX + n: v for n, v in params.items()})
+        estimator = pipeline.get_params()
+        for name, value in params.items():
+            assert estimator[tune.MODEL_PARAMETER_PREFIX + name] == value
 
 
 @pytest.mark.slow
