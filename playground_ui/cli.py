@@ -252,6 +252,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise SpecError(f"--workers {args.workers}: give 1 or more worker processes")
     tuner = Tuner(spec, Path(args.spec).parent, storage=args.storage, study=args.study)
+    tuner.study()  # a storage that cannot be opened is said before anything else
     tuning = spec.tuning
     print(
         f"Tuning {spec.model.type} by {tuning.metric} ({tuning.method}, {tuning.cv_folds}-fold "

@@ -21,6 +21,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import queue
 import threading
 import time
 import types
@@ -32,7 +33,7 @@ from typing import Any
 import optuna
 
 from runtime.executor import RunError, Runner, load_beside
-from runtime.spec import Spec, TuningBest, spec_to_dict
+from runtime.spec import Spec, TuningBest, parse_spec, spec_to_dict
 from runtime.store import playground_home
 
 STORAGE_VARIABLE = "PLAYGROUND_OPTUNA_STORAGE"
@@ -189,8 +190,10 @@ class Tuner:
         """Run trials in this process until the study holds `total`."""
         try:
             self.module().search(self.study(), self.train_df(), total, timeout, tuple(callbacks))
-        except (ValueError, TypeError) as exc:
-            raise RunError(f"a tuning trial failed: {exc}") from None
+        except RunError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - like a failing run: one clear message
+            raise RunError(f"a tuning trial failed: {type(exc).__name__}: {exc}") from None
 
     def tune(
         self,
@@ -244,11 +247,13 @@ class Tuner:
                 on_progress(progress)
         for process in processes:
             process.join()
-        if not errors.empty():
-            raise RunError(errors.get())
         failed = [p.exitcode for p in processes if p.exitcode != 0]
         if failed:
-            raise RunError(f"a tuning worker process ended with exit code {failed[0]}")
+            try:
+                message = errors.get(timeout=5)
+            except queue.Empty:
+                message = f"a tuning worker process ended with exit code {failed[0]}"
+            raise RunError(message)
         if on_progress:
             on_progress(progress_of(study, total, started))
 
@@ -277,8 +282,6 @@ class Tuner:
         tuned.tuning.best = TuningBest(
             value=best.value, trial=best.number, trials=trials, study=self.study_name
         )
-        from runtime.spec import parse_spec
-
         tuned = parse_spec(spec_to_dict(tuned))  # the tuned values checked like any others
         return TuningOutcome(
             tuned, params, best.value, refit, self.study_name, self.storage_url, trials
@@ -358,8 +361,6 @@ def _work(spec_data, base_dir, url, name, total, timeout, stop, errors) -> None:
     """One worker process: trials of the shared study until it holds `total`."""
     import sys
     import warnings
-
-    from runtime.spec import parse_spec
 
     warnings.simplefilter("ignore")
     try:

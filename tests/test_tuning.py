@@ -188,6 +188,8 @@ def test_tune_refuses_bad_input(project, capsys):
     (project / "bad.yaml").write_text(yaml.safe_dump(data))
     code = main(["tune", str(project / "bad.yaml")])
     assert_user_error(code, *capsys.readouterr(), "tuning.metric: 'r2' is not a metric")
+    code = main(["tune", str(project / "spec.yaml"), "--storage", "nosuchdb://x"])
+    assert_user_error(code, *capsys.readouterr(), "cannot open the Optuna storage 'nosuchdb://x'")
 
 
 def test_a_grid_search_tries_the_grid_and_a_pruner_may_stop_trials(project):
