@@ -181,6 +181,14 @@ def test_tuning_resumes_its_study(project):
     assert outcome.trials == 2
 
 
+def test_a_time_budget_ends_the_search_and_keeps_the_best(project):
+    spec = parse_spec(spec_with(cv_folds=2, n_trials=1000, timeout_seconds=0.01))
+    outcome = Tuner(spec, project, f"sqlite:///{project / 't.db'}").tune()
+    # Optuna checks the time after each trial: the first one ends the search.
+    assert outcome.trials == 1
+    assert outcome.spec.tuning.best.value == outcome.value
+
+
 def test_tune_refuses_bad_input(project, capsys):
     code = main(["tune", str(project / "spec.yaml"), "--workers", "0"])
     assert_user_error(code, *capsys.readouterr(), "--workers 0")
