@@ -8,7 +8,7 @@ is allowed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -385,13 +385,16 @@ def _path(loc: tuple) -> str:
 def _fields_at(loc: tuple) -> list[str]:
     """The field names of the spec section at `loc` (for an unknown-field message)."""
     model: Any = Spec
+    keyed = False  # the part after a mapping field (tuning.space) is a key, not a field
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) or keyed:
+            keyed = False
             continue
         field = model.model_fields.get(part)
         model = _model_in(field.annotation) if field else None
         if model is None:
             return []
+        keyed = get_origin(field.annotation) is dict
     return list(model.model_fields)
 
 

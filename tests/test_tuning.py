@@ -85,7 +85,10 @@ def project(tmp_path) -> Path:
         ({"criterion": {"low": 1, "high": 2}}, "criterion is not a number, so it has no range"),
         ({"criterion": {"choices": ["gini"], "fixed": "gini"}}, "'fixed' holds one value"),
         ({"criterion": {"choices": []}}, "expected a non-empty list"),
-        ({"max_depth": {"bins": 3}}, "tuning.space.max_depth.bins: unknown field"),
+        (
+            {"max_depth": {"bins": 3}},
+            "max_depth.bins: unknown field (check its spelling); allowed: low, high",
+        ),
     ],
 )
 def test_space_overrides_are_checked_against_the_declarations(space, fragment):
