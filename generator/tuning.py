@@ -30,7 +30,7 @@ def tuning_context(spec: Spec) -> dict:
     return {
         "tuning": tuning,
         "metric": tuning.metric,
-        "direction": direction(spec.task, tuning.metric),
+        "direction": direction(tuning.metric),
         "dimensions": dimensions,
         # The Pipeline's last step is "model"; a wrapper holds the estimator itself.
         "prefix": "model__" + decl.param_key(""),

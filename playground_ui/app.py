@@ -19,6 +19,7 @@ from .views.explore import ExploreView
 from .views.export import ExportView
 from .views.model import ModelView
 from .views.prepare import PrepareView
+from .views.runs import RunsView
 from .views.train import TrainView
 from .views.tune import TuneView
 
@@ -67,7 +68,8 @@ def build_app(
         ("4 · Split & model", ModelView(ws)),
         ("5 · Train & results", TrainView(ws)),
         ("6 · Export", ExportView(ws)),
-        ("7 · Tune", TuneView(ws)),
+        ("7 · Runs", RunsView(ws)),
+        ("8 · Tune", TuneView(ws)),
         dynamic=True,
         sizing_mode="stretch_width",
     )

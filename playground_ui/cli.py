@@ -11,6 +11,7 @@ import argparse
 import json
 import math
 import os
+import secrets
 import sys
 import warnings
 from pathlib import Path
@@ -167,12 +168,21 @@ def _cmd_ui(args: argparse.Namespace) -> int:
     from runtime.store import playground_home
 
     home = Path(args.home) if args.home else playground_home()
+    login = {}
+    password = args.basic_auth or os.environ.get("PLAYGROUND_BASIC_AUTH")
+    if password:
+        # Panel's own login page: a password, or a JSON file of {user: password}.
+        secret = args.cookie_secret or os.environ.get("PLAYGROUND_COOKIE_SECRET")
+        login = {"basic_auth": password, "cookie_secret": secret or secrets.token_urlsafe(32)}
     print(f"AI-Playground on http://localhost:{args.port} (projects in {home}); Ctrl+C stops it")
-    serve(port=args.port, home=home, show=args.show)
+    if password:
+        print("Login required (Panel basic authentication).")
+    serve(port=args.port, home=home, show=args.show, **login)
     return 0
 
 
-def _cmd_runs(args: argparse.Namespace) -> int:
+def _open_runs(args: argparse.Namespace):
+    """(store, projects by id, the runs asked for) from a home folder or a project."""
     from runtime.store import DATABASE_FILE, URL_VARIABLE, Store, playground_home
 
     given = Path(args.project_or_home).expanduser()
@@ -192,33 +202,112 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     store = Store(url, home)
     projects = {p.id: p for p in store.projects()}
     if wanted is None:
-        runs = store.runs()
+        return store, projects, store.runs()
+    chosen = [p for p in projects.values() if str(p.id) == wanted or p.name == wanted]
+    if len(chosen) != 1:
+        listed = ", ".join(f"{p.id} {p.name!r}" for p in projects.values()) or "none"
+        what = "several projects are" if chosen else "no project is"
+        raise StoreError(
+            f"{what} named {wanted!r} in {home}; give the id of one of these: {listed}"
+        )
+    return store, projects, store.runs(chosen[0].id)
+
+
+def _pick_run(runs: list, run_id: int, where: str):
+    for run in runs:
+        if run.id == run_id:
+            return run
+    known = ", ".join(str(r.id) for r in sorted(runs, key=lambda r: r.id)) or "none"
+    raise StoreError(f"there is no run {run_id} in {where}; its runs: {known}")
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    store, projects, runs = _open_runs(args)
+    given = args.project_or_home
+    where = f"the home {given}" if Path(given).expanduser().is_dir() else f"project {given!r}"
+    if args.diff:
+        return _print_diff(*(_pick_run(runs, i, where) for i in args.diff), args.yaml)
+    if args.export is not None:
+        return _export_run(store, _pick_run(runs, args.export, where), args.output)
+    if args.output:
+        raise StoreError("-o names where --export RUN writes its zip; give --export RUN too")
+    ranked = args.metric or args.split or args.model
+    if ranked:
+        from runtime.leaderboard import default_metric, leaderboard
+
+        metric = args.metric or default_metric(runs)
+        split = args.split or "test"
+        _check_model(args.model, runs)
+        if metric is None:
+            print("(no runs yet)")
+            return 0
+        entries = leaderboard(runs, metric, split, args.model)
+        rows = [(e.rank, e.run, e.value) for e in entries]
+        heading = f"{metric} ({split})"
     else:
-        chosen = [p for p in projects.values() if str(p.id) == wanted or p.name == wanted]
-        if len(chosen) != 1:
-            listed = ", ".join(f"{p.id} {p.name!r}" for p in projects.values()) or "none"
-            what = "several projects are" if chosen else "no project is"
-            raise StoreError(
-                f"{what} named {wanted!r} in {home}; give the id of one of these: {listed}"
-            )
-        runs = store.runs(chosen[0].id)
+        rows = [(None, run, _main_value(run)) for run in runs]
+        heading = "test metric"
     print(
-        f"{'run':>5}  {'project':<20} {'status':<10} {'model':<28} {'test metric':<22} "
+        ("rank  " if ranked else "")
+        + f"{'run':>5}  {'project':<20} {'status':<10} {'model':<28} {heading:<22} "
         f"{'started':<17} time"
     )
-    for run in runs:
-        main = run.main_metric()
-        metric = f"{main[0]} {main[1]:.6f}" if main else "-"
+    for rank, run, value in rows:
+        if ranked:
+            metric_text = "-" if value is None else f"{value:.6f}"
+            prefix = f"{rank if rank is not None else '-':>4}  "
+        else:
+            metric_text, prefix = value, ""
         started = run.started.astimezone().strftime("%Y-%m-%d %H:%M") if run.started else "-"
         seconds = f"{run.seconds:.1f} s" if run.seconds is not None else "-"
         print(
-            f"{run.id:>5}  {projects[run.project_id].name[:20]:<20} {run.status:<10} "
-            f"{run.model[:28]:<28} {metric:<22} {started:<17} {seconds}"
+            f"{prefix}{run.id:>5}  {projects[run.project_id].name[:20]:<20} {run.status:<10} "
+            f"{run.model[:28]:<28} {metric_text:<22} {started:<17} {seconds}"
         )
         if run.status == "failed":
             print(f"{'':>7}error: {_one_line(Exception(run.error))}")
-    if not runs:
-        print("(no runs yet)")
+    if not rows:
+        print("(no runs yet)" if not args.model else f"(no runs of {args.model})")
+    return 0
+
+
+def _main_value(run) -> str:
+    main = run.main_metric()
+    return f"{main[0]} {main[1]:.6f}" if main else "-"
+
+
+def _check_model(model: str | None, runs: list) -> None:
+    from runtime.models import MODELS_BY_NAME
+
+    if model and model not in MODELS_BY_NAME:
+        trained = ", ".join(sorted({r.model for r in runs})) or "none yet"
+        raise StoreError(f"no model type {model!r}; the runs here trained: {trained}")
+
+
+def _print_diff(old, new, as_yaml: bool) -> int:
+    from runtime.spec_diff import spec_diff, yaml_diff
+
+    if as_yaml:
+        print(yaml_diff(old.spec, new.spec, f"run {old.id}", f"run {new.id}"), end="")
+        return 0
+    lines = spec_diff(old.spec, new.spec)
+    print(f"From run {old.id} ({old.model}) to run {new.id} ({new.model}):")
+    for line in lines or ["(the two specs are the same)"]:
+        print(f"  {line}")
+    return 0
+
+
+def _export_run(store, run, output: str | None) -> int:
+    from generator.bundle import export
+    from runtime.executor import Runner
+
+    if not output:
+        raise StoreError(f"--export {run.id} needs -o OUT.zip (or a folder) to write to")
+    if run.status != "finished":
+        raise StoreError(f"run {run.id} is {run.status}; only a finished run can be exported")
+    runner = Runner(run.spec, store.project_directory(run.project_id))
+    out = export(runner, output, run.result())
+    print(f"Exported run {run.id} to {out}")
     return 0
 
 
@@ -319,6 +408,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--home", help="where projects are kept (default: $PLAYGROUND_HOME or ~/.playground)"
     )
     ui.add_argument("--show", action="store_true", help="open a browser tab")
+    ui.add_argument(
+        "--basic-auth",
+        metavar="PASSWORD_OR_FILE",
+        help="ask for a login: one password for all, or a JSON file mapping user names to "
+        "passwords (default: $PLAYGROUND_BASIC_AUTH; none: no login)",
+    )
+    ui.add_argument(
+        "--cookie-secret",
+        help="signs the login cookies; set it to keep people logged in across restarts "
+        "(default: $PLAYGROUND_COOKIE_SECRET, else a new random one per start)",
+    )
     ui.set_defaults(func=_cmd_ui)
 
     validate = sub.add_parser("validate", help="check a spec and its data file")
@@ -346,13 +446,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(func=_cmd_export)
 
-    runs = sub.add_parser("runs", help="list the runs of a project, or of every project")
+    runs = sub.add_parser(
+        "runs",
+        help="list, rank and compare the runs of a project (or of every project); " "export one",
+    )
     runs.add_argument(
         "project_or_home",
         metavar="PROJECT_OR_HOME",
         help="a PLAYGROUND_HOME folder (every project's runs), or a project id or name "
         "in $PLAYGROUND_HOME",
     )
+    runs.add_argument(
+        "--metric", help="rank by this metric, best first (default: the task's main metric)"
+    )
+    runs.add_argument(
+        "--split", help="rank on this split: test (default), validation, train, or cv (the CV mean)"
+    )
+    runs.add_argument("--model", help="only runs of this model type")
+    runs.add_argument(
+        "--diff",
+        nargs=2,
+        type=int,
+        metavar=("A", "B"),
+        help="what changed from run A's spec to run B's",
+    )
+    runs.add_argument("--yaml", action="store_true", help="with --diff: the unified YAML diff")
+    runs.add_argument(
+        "--export", type=int, metavar="RUN", help="export this run's project (with -o)"
+    )
+    runs.add_argument("-o", "--output", help="with --export: a directory, or a path ending in .zip")
     runs.set_defaults(func=_cmd_runs)
 
     plots = sub.add_parser(

@@ -13,27 +13,31 @@ from __future__ import annotations
 import copy
 import io
 import re
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any
 
+import joblib
 import pandas as pd
 import param
 import yaml
 
 from generator import render
-from generator.bundle import render_bundle, write_bundle
+from generator.bundle import export, render_bundle, write_bundle
 from generator.plots import render_plots
 from runtime.dataset import DataError, class_labels, infer_column_type
 from runtime.defaults import default_spec
 from runtime.executor import RunError, Runner, RunResult, StepPreview
 from runtime.jobs import Job, Jobs
+from runtime.leaderboard import Entry, leaderboard
 from runtime.models import MODELS_BY_NAME
 from runtime.plots import Plot, explore_plots, result_plots
 from runtime.search_space import Dimension, resolve_space
 from runtime.spec import Spec, SpecError, parse_spec, spec_to_dict
+from runtime.spec_diff import spec_diff, yaml_diff
 from runtime.steps import STEPS_BY_NAME
-from runtime.store import Project, SpecHistory, Store, StoreError
+from runtime.store import PLOT_DATA_FILE, Project, Run, SpecHistory, Store, StoreError
 from runtime.tuning import Tuner, TuningJob, TuningOutcome, storage_url
 
 # File types the upload accepts, as the reader detects them.
@@ -54,6 +58,10 @@ SUITABLE_TYPES = {
 }
 
 USER_ERRORS = (SpecError, DataError, RunError)
+
+
+# Data-tab roles that choose the split: (split kind, the split field naming the column).
+SPLIT_ROLES = {"group": ("group", "group_column"), "date": ("time", "time_column")}
 
 
 def example_files() -> dict[str, Path]:
@@ -78,6 +86,7 @@ class Workspace(param.Parameterized):
     message_kind = param.Selector(default="info", objects=["info", "success", "error"])
     result = param.ClassSelector(class_=RunResult, allow_None=True, doc="The last run.")
     result_revision = param.Integer(default=-1, doc="The revision the last run trained.")
+    runs_revision = param.Integer(default=0, doc="Counts runs ended here; the Runs tab redraws.")
 
     def __init__(
         self, home: str | Path, store: Store | None = None, jobs: Jobs | None = None, **params: Any
@@ -90,9 +99,14 @@ class Workspace(param.Parameterized):
         # Training runs in worker processes; a server shares one Jobs among its sessions.
         self.jobs = jobs or Jobs(self.store)
         self._job_revisions: dict[int, int] = {}
+        # The session's training, queued or running; a lock makes starting one atomic.
+        self._training: Job | None = None
+        self._submit_lock = threading.Lock()
         self.project: Project | None = None
         self.history: SpecHistory | None = None
         self._code: dict[tuple[int, str], str] = {}
+        # The folder of the run shown as the result: its worker saved the plot data there.
+        self._result_folder: Path | None = None
 
     # -- messages ----------------------------------------------------------
 
@@ -286,18 +300,42 @@ class Workspace(param.Parameterized):
 
         return self.change(edit, f"Task set to {task}.")
 
+    def column_role(self, name: str) -> str:
+        """The column's role as the Data tab shows it: its spec role, or the split's
+        group or date column."""
+        split = self.spec.split
+        if split.kind == "group" and split.group_column == name:
+            return "group"
+        if split.kind == "time" and split.time_column == name:
+            return "date"
+        return self.spec.column(name).role
+
     def set_column(self, name: str, *, type: str | None = None, role: str | None = None) -> bool:
+        """Change a column's type or role; the roles 'group' and 'date' choose the split."""
         if role == "target":
             return self.set_target(name)
+        was = self.column_role(name)
+        done = f"Column {name!r} updated."
+        if role == "group":
+            done = f"Rows sharing a value of {name!r} now stay in one split part (group split)."
+        elif role == "date":
+            done = f"The oldest rows by {name!r} now train, the newest test (time split)."
 
         def edit(data: dict) -> None:
             column = next(c for c in data["columns"] if c["name"] == name)
+            split = data["split"]
             if type is not None:
                 column["type"] = type
-            if role is not None:
+            if role in SPLIT_ROLES:
+                split.update({"kind": SPLIT_ROLES[role][0], SPLIT_ROLES[role][1]: name})
+                if role == "group":
+                    column["role"] = "ignore"  # which group a row is in must not be learned
+            elif role is not None:
+                if was in SPLIT_ROLES:
+                    split.update(kind="random", group_column=None, time_column=None)
                 column["role"] = role
 
-        return self.change(edit, f"Column {name!r} updated.")
+        return self.change(edit, done)
 
     # -- steps -------------------------------------------------------------------
 
@@ -429,8 +467,13 @@ class Workspace(param.Parameterized):
         return explore_plots(self.runner())
 
     def result_plots(self) -> list[Plot]:
-        """The plots of the last run, computed as the exported notebook computes them."""
-        return result_plots(self.runner(self.result.spec), self.result)
+        """The plots of the last run, computed as the exported notebook computes them
+        (by the run's worker, which saved their data with the run)."""
+        saved = None
+        if self._result_folder is not None and (self._result_folder / PLOT_DATA_FILE).is_file():
+            # Written by our own training, like the model beside it; never an upload.
+            saved = joblib.load(self._result_folder / PLOT_DATA_FILE)
+        return result_plots(self.runner(self.result.spec), self.result, data=saved)
 
     # -- code ------------------------------------------------------------------
 
@@ -503,30 +546,49 @@ class Workspace(param.Parameterized):
     # -- training and export -----------------------------------------------------
 
     def submit_training(self) -> Job:
-        """Start training the current spec in a worker process; the job reports progress."""
-        job = self.jobs.submit(self.project.id, spec=self.spec)
+        """Start training the current spec in a worker process; the job reports progress.
+
+        One training per session at a time: while one is queued or running, another
+        request (a double click, a second tab's click) gets that same job back.
+        """
+        with self._submit_lock:
+            if self._training is not None and not self._training.done:
+                self.tell("A training is already under way; cancel it to start another.")
+                return self._training
+            job = self.jobs.submit(self.project.id, spec=self.spec)
+            self._training = job
         self._job_revisions[job.run_id] = self.revision
-        self.tell("Training started.")
+        ahead = self.jobs.runs_ahead(job)
+        if ahead is None:
+            self.tell("Training started.")
+        else:
+            self.tell(f"Training queued: {ahead + 1} run(s) wait for a free training process.")
         return job
+
+    def queue_message(self, job: Job) -> str | None:
+        """Where a queued job stands, for the page; None once it trains."""
+        ahead = self.jobs.runs_ahead(job)
+        if ahead is None:
+            return None
+        return (
+            f"Queued: {ahead} run(s) ahead; {self.jobs.running_count} of at most "
+            f"{self.jobs.max_workers} training now."
+        )
 
     def finish_training(self, job: Job) -> RunResult | None:
         """Take a finished job's run as the current result, or say why there is none."""
         run = self.store.run(job.run_id)
         revision = self._job_revisions.pop(job.run_id, None)
+        self.runs_revision += 1
         if run.status == "cancelled":
             self.tell("Training cancelled.")
             return None
         if run.status != "finished":
             self._refuse(RunError(run.error or f"the run ended {run.status}"))
             return None
-        result = RunResult(
-            report=run.report,
-            pipeline=run.load_model(),
-            seconds=run.seconds or 0.0,
-            spec=run.spec,
-            warnings=run.warnings,
-        )
+        result = run.result()
         self.result_revision = revision if revision is not None else -1
+        self._result_folder = run.artifacts
         self.result = result
         self.tell("Training finished; the export will reproduce these numbers.", "success")
         return result
@@ -551,6 +613,54 @@ class Workspace(param.Parameterized):
         files = self.bundle_files()
         out = self.project_dir / "export" / f"{safe_filename(self.spec.name)}.zip"
         write_bundle(files, out)
+        return out.read_bytes()
+
+    # -- runs: leaderboard, diffs, reopening and exporting any run --------------------
+
+    def runs(self) -> list[Run]:
+        """Every run of the open project, newest first, as the store holds them."""
+        return self.store.runs(self.project.id) if self.project else []
+
+    def project_run(self, run_id: int) -> Run:
+        run = self.store.run(run_id)
+        if self.project is None or run.project_id != self.project.id:
+            raise StoreError(f"run {run_id} belongs to another project; open that project first")
+        return run
+
+    def leaderboard(
+        self, metric: str, split: str = "test", model: str | None = None
+    ) -> list[Entry]:
+        return leaderboard(self.runs(), metric, split, model)
+
+    def run_diff(self, old_id: int, new_id: int, as_yaml: bool = False) -> list[str] | str:
+        """What changed from run `old_id`'s spec to run `new_id`'s: lines, or the YAML diff."""
+        old, new = self.project_run(old_id).spec, self.project_run(new_id).spec
+        if as_yaml:
+            return yaml_diff(old, new, f"run {old_id}", f"run {new_id}")
+        return spec_diff(old, new)
+
+    def open_run(self, run_id: int) -> bool:
+        """Make the run's spec the current one (one undoable change), with its result."""
+        try:
+            run = self.project_run(run_id)
+            spec = run.spec
+            result = run.result() if run.status == "finished" else None
+        except (*USER_ERRORS, StoreError, OSError) as exc:
+            return self._refuse(exc)
+        self._push(spec)
+        if result is not None:
+            self._result_folder = run.artifacts
+            self.result, self.result_revision = result, self.revision
+        self.tell(f"The spec of run {run_id} is the current spec now; undo goes back.", "success")
+        return True
+
+    def export_run_zip(self, run_id: int) -> bytes:
+        """The exported project of a finished run (its spec, its metrics) as zip bytes."""
+        run = self.project_run(run_id)
+        if run.status != "finished":
+            raise RunError(f"run {run_id} is {run.status}; only a finished run can be exported")
+        out = self.project_dir / "export" / f"{safe_filename(run.spec.name)}-run-{run_id}.zip"
+        export(Runner(run.spec, self.project_dir), out, run.result())
         return out.read_bytes()
 
     def import_spec(self, filename: str, content: bytes) -> bool:

@@ -17,9 +17,14 @@ How it behaves:
   process. A crashed or killed worker ends only its own run, marked failed
   with what happened; the server carries on.
 - The worker writes the fitted model (joblib), the preprocessing.py it
-  refers to and the report to the run's folder, then records the finished run in the store. The job reports
-  `finished` only after reading that record back: a finished run is
-  persisted before anyone is told.
+  refers to, the report and the plot data (plots.json, as the notebook
+  writes it) to the run's folder, then records the finished run in the
+  store, with the time of every stage and the library versions. The job
+  reports `finished` only after reading that record back: a finished run
+  is persisted before anyone is told.
+- With MLFLOW_TRACKING_URI set, the worker then logs the finished run to
+  MLflow (runtime.mlflow_mirror); a failure there becomes a warning of the
+  run, never a failed run.
 - Cancel terminates the process and marks the run cancelled; a run past its
   time limit is terminated and marked failed, naming the limit. A worker that
   finishes as it is cancelled keeps its result: the store moves a run out of
@@ -53,15 +58,38 @@ from pathlib import Path
 import joblib
 
 from generator.render import render_preprocessing
+from runtime.curves import reporting_curves
 from runtime.dataset import DataError
 from runtime.executor import RunError, Runner, RunResult, standing_in
+from runtime.mlflow_mirror import mirror_run
+from runtime.models import MODELS_BY_NAME
+from runtime.plots import all_plots
 from runtime.spec import Spec, SpecError
-from runtime.store import MODEL_FILE, PREPROCESSING_FILE, REPORT_FILE, Store, StoreError
+from runtime.store import (
+    MODEL_FILE,
+    PLOT_DATA_FILE,
+    PLOTS_FILE,
+    PREPROCESSING_FILE,
+    REPORT_FILE,
+    Store,
+    StoreError,
+)
 
 # Failures a person can fix; their message is the run's error as it stands.
 USER_ERRORS = (SpecError, DataError, RunError, StoreError)
 # Libraries whose versions a run records (those installed).
-LIBRARIES = ("pandas", "numpy", "scipy", "scikit-learn", "joblib", "xgboost-cpu", "xgboost")
+LIBRARIES = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "joblib",
+    "threadpoolctl",
+    "xgboost-cpu",
+    "xgboost",
+    "pyarrow",
+    "matplotlib",
+)
 # How often the watching thread checks for cancel and the time limit (seconds).
 POLL_SECONDS = 0.1
 # How long a terminated worker gets to exit before it is killed (seconds).
@@ -81,9 +109,10 @@ class StageEvent:
 
 @dataclass(frozen=True)
 class CurveEvent:
-    """One point of a live training curve (say validation loss per boosting round).
+    """One point of a live training curve (say training loss per boosting round).
 
-    Reserved: models that report while they fit will send these; none does yet.
+    Sent while the model fits, for models that declare a live curve
+    (runtime/curves.py); `series` names the curve, "CV fold k: ..." for folds.
     """
 
     run_id: int
@@ -143,6 +172,14 @@ class _Progress:
         except OSError as exc:
             raise _ServerGone from exc
 
+    def curve_point(self, series: str, x: float, y: float) -> None:
+        """Send one point of a live training curve; sent from inside the model's fit."""
+        elapsed = time.monotonic() - self.started
+        try:
+            self.send(CurveEvent(self.run_id, series, x, y, elapsed))
+        except _ServerGone:
+            pass  # the next stage or status notices, outside the library's code
+
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
         """Announce the stage (with the share done and the time left), then time it."""
@@ -164,7 +201,7 @@ def _stage_weights(spec: Spec) -> dict[str, float]:
     steps = {_step_stage(i, step.type): 1.0 for i, step in spec.active_steps()}
     # Training fits the model once, and once more per cross-validation fold.
     folds = spec.evaluation.cv_folds or 0
-    return {"read data": 1.0, **steps, "train": 3.0 * (1 + folds), "save": 0.5}
+    return {"read data": 1.0, **steps, "train": 3.0 * (1 + folds), "plots": 2.0, "save": 0.5}
 
 
 def _step_stage(index: int, step_type: str) -> str:
@@ -194,6 +231,8 @@ def _work(connection, url: str, home: str, run_id: int) -> None:
         )
         if not recorded:  # cancelled meanwhile, or the project was deleted
             shutil.rmtree(folder, ignore_errors=True)
+        elif (warning := mirror_run(store, run_id)) is not None:
+            store.add_warning(run_id, warning)
     except _ServerGone:
         shutil.rmtree(folder, ignore_errors=True)
         store.fail_run(run_id, "the server stopped while this run trained; run it again")
@@ -216,9 +255,14 @@ def _train(spec: Spec, base_dir: Path, progress: _Progress, folder: Path) -> Run
         with progress.stage(_step_stage(index, step.type)):
             runner.preview(index)
     with progress.stage("train"):
-        result = runner.run()  # the step previews above are cached
+        _, train_module = runner.modules()
+        model = MODELS_BY_NAME[spec.model.type]
+        with reporting_curves(train_module, model, progress.curve_point):
+            result = runner.run()  # the step previews above are cached
+    folder.mkdir(parents=True, exist_ok=True)
+    with progress.stage("plots"):
+        result.warnings += _save_plot_data(runner, result, folder)
     with progress.stage("save"):
-        folder.mkdir(parents=True, exist_ok=True)
         # As in the exported project: the pickled pipeline names the functions
         # of preprocessing.py, so that file is saved beside it.
         (folder / PREPROCESSING_FILE).write_text(render_preprocessing(spec), encoding="utf-8")
@@ -228,6 +272,21 @@ def _train(spec: Spec, base_dir: Path, progress: _Progress, folder: Path) -> Run
         report = json.dumps(result.report, indent=2, ensure_ascii=False, default=float)
         (folder / REPORT_FILE).write_text(report + "\n", encoding="utf-8")
     return result
+
+
+def _save_plot_data(runner: Runner, result: RunResult, folder: Path) -> list[str]:
+    """The data of every plot of the run: plots.json written by the rendered plots.py as
+    the notebook writes it, and plots.joblib for the UI to draw from. A warning instead
+    when it cannot be computed (the run stands without it)."""
+    try:
+        plots = all_plots(runner, result)
+        if plots:
+            data = {plot.key: plot.data for plot in plots}
+            plots[0].module.save_plot_data(data, folder / PLOTS_FILE)
+            joblib.dump(data, folder / PLOT_DATA_FILE)
+    except Exception as exc:  # noqa: BLE001 - the metrics stand without the plots
+        return [f"the plot data of this run could not be saved: {_failure_message(exc)}"]
+    return []
 
 
 def _failure_message(exc: Exception) -> str:
@@ -424,6 +483,16 @@ class Jobs:
 
     def jobs(self) -> list[Job]:
         return list(self._jobs.values())
+
+    def runs_ahead(self, job: Job) -> int | None:
+        """How many queued runs start before `job`; None once it has started or ended."""
+        with self._lock:
+            return self._pending.index(job) if job in self._pending else None
+
+    @property
+    def running_count(self) -> int:
+        with self._lock:
+            return len(self._running)
 
     def shutdown(self, wait: bool = True) -> None:
         """Cancel every queued and running job (when the server stops)."""

@@ -351,15 +351,22 @@ def explore_plots(runner: Runner, module=None) -> list[Plot]:
     ]
 
 
-def result_plots(runner: Runner, result: RunResult, module=None) -> list[Plot]:
-    """The result plots of a run, computed as the exported notebook computes them."""
+def result_plots(
+    runner: Runner, result: RunResult, module=None, data: dict | None = None
+) -> list[Plot]:
+    """The result plots of a run, computed as the exported notebook computes them.
+
+    `data`: what result_plot_data returned for this run before (its worker saves
+    it with the run), so that showing a run does not compute its plots again.
+    """
     module = module or plots_module(runner)
-    _, train = runner.modules()
-    splits = runner.split_frames()
-    data = runner._guard(
-        "plots",
-        lambda: module.result_plot_data(result.pipeline, splits, train.features_and_target),
-    )
+    if data is None or any(p.name not in data for p in result_plot_types(runner.spec)):
+        _, train = runner.modules()
+        splits = runner.split_frames()
+        data = runner._guard(
+            "plots",
+            lambda: module.result_plot_data(result.pipeline, splits, train.features_and_target),
+        )
     return [Plot(p.name, p, p.title, data[p.name], module) for p in result_plot_types(runner.spec)]
 
 

@@ -21,14 +21,14 @@ from pydantic import (
 )
 
 from runtime.dataset import READ_OPTIONS
-from runtime.metrics import DEFAULT_TUNING_METRIC, HIGHER_IS_BETTER
+from runtime.metrics import DEFAULT_TUNING_METRIC, metrics_for
 from runtime.models import CLASSIFICATION, MODELS_BY_NAME
 from runtime.params import ParamError, validate_params
 from runtime.plots import EXPLORE_VIEWS, PLOTS_BY_NAME
 from runtime.search_space import resolve_space
 from runtime.steps import STAGES, STEPS_BY_NAME
 
-SPEC_VERSION = 1
+SPEC_VERSION = 2
 
 Scalar = str | int | float | bool | None
 
@@ -296,7 +296,7 @@ class Spec(_Strict):
                 f"tuning: a {self.task} task cannot be tuned yet (tuning scores predictions "
                 "against a target); remove the tuning section"
             )
-        metrics = HIGHER_IS_BETTER[self.task]
+        metrics = metrics_for(self.task)
         if tuning.metric is None:
             tuning.metric = DEFAULT_TUNING_METRIC[self.task]
         elif tuning.metric not in metrics:
@@ -422,12 +422,43 @@ def _format_validation_error(exc: ValidationError) -> str:
     return "invalid spec:\n  " + "\n  ".join(lines)
 
 
+def _ratio_to_arithmetic(data: dict) -> dict:
+    """Version 1 had a 'ratio' step; 'arithmetic' with operation 'ratio' does the same.
+    The output keeps its old default name, so later steps still find it."""
+    steps = []
+    for step in data.get("steps") or []:
+        if isinstance(step, dict) and step.get("type") == "ratio":
+            params = dict(step.get("params") or {})
+            left, right = params.pop("numerator", None), params.pop("denominator", None)
+            output = params.pop("output", None) or f"{left}_per_{right}"
+            params = {**params, "left": left, "right": right, "operation": "ratio"}
+            step = {**step, "type": "arithmetic", "params": {**params, "output": output}}
+        steps.append(step)
+    return {**data, "steps": steps} if "steps" in data else data
+
+
+# Upgrades from each older spec_version to the next, applied in order on loading.
+UPGRADES = {1: _ratio_to_arithmetic}
+
+
+def upgrade(data: dict) -> dict:
+    """The spec `data` brought to SPEC_VERSION (an older spec still loads)."""
+    version = data.get("spec_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        return data  # validation names the problem
+    while version in UPGRADES and version < SPEC_VERSION:
+        data = {**UPGRADES[version](data), "spec_version": version + 1}
+        version += 1
+    return data
+
+
 def parse_spec(data: Any) -> Spec:
-    """Validate a plain dict (as loaded from YAML or JSON) into a Spec."""
+    """Validate a plain dict (as loaded from YAML or JSON) into a Spec, upgraded from
+    an older spec_version if need be."""
     if not isinstance(data, dict):
         raise SpecError(f"invalid spec: expected a mapping at the top, got {type(data).__name__}")
     try:
-        return Spec.model_validate(data)
+        return Spec.model_validate(upgrade(data))
     except ValidationError as exc:
         raise SpecError(_format_validation_error(exc)) from None
 

@@ -198,24 +198,6 @@ STEP_TYPES: tuple[StepType, ...] = (
         params=(Param("columns", "columns", help="The columns to remove."),),
     ),
     StepType(
-        name="ratio",
-        title="Ratio of two columns",
-        stage="derive",
-        family="numbers",
-        help="Adds a column holding numerator / denominator. A zero denominator "
-        "gives a missing value, which a later imputation step can fill.",
-        params=(
-            Param("numerator", "column", column_kind="numeric", help="Column divided."),
-            Param("denominator", "column", column_kind="numeric", help="Column to divide by."),
-            Param(
-                "output",
-                "str",
-                nullable=True,
-                help="Name of the new column; empty gives '<numerator>_per_<denominator>'.",
-            ),
-        ),
-    ),
-    StepType(
         name="date_parts",
         title="Date parts",
         stage="derive",

@@ -18,7 +18,7 @@ Where things live:
   uploaded data, with its sha256 in the database; never unpickled) and
   `projects/<id>/runs/<run id>/` (the artifacts of a run: `model.joblib`,
   written by our own training only, the `preprocessing.py` it refers to,
-  and `report.json`). A shared server
+  `report.json` and `plots.json`, the data of its plots). A shared server
   needs the home on storage every server sees.
 
 Several threads and processes may use one database at once (the UI, job
@@ -59,6 +59,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from runtime.dataset import sha256_of
+from runtime.metrics import higher_is_better
 from runtime.spec import Spec, dump_spec, load_spec, loads_spec
 
 HOME_VARIABLE = "PLAYGROUND_HOME"
@@ -67,15 +68,21 @@ DATABASE_FILE = "playground.db"
 MODEL_FILE = "model.joblib"
 PREPROCESSING_FILE = "preprocessing.py"
 REPORT_FILE = "report.json"
+PLOTS_FILE = "plots.json"
+# The same plot data as Python objects (frames), for the UI to draw without recomputing.
+PLOT_DATA_FILE = "plots.joblib"
 
 STATUSES = ("queued", "running", "finished", "failed", "cancelled")
 ACTIVE = ("queued", "running")
-# The metric a run is summed up by in lists, and whether higher is better.
+# The metric a run is summed up by in lists, and whether higher is better (runtime.metrics).
 MAIN_METRIC = {
-    "binary": ("roc_auc", True),
-    "multiclass": ("accuracy", True),
-    "regression": ("r2", True),
-    "clustering": ("silhouette", True),
+    task: (name, higher_is_better(name))
+    for task, name in {
+        "binary": "roc_auc",
+        "multiclass": "accuracy",
+        "regression": "r2",
+        "clustering": "silhouette",
+    }.items()
 }
 MAX_NAME = 200
 
@@ -218,6 +225,18 @@ class Run:
         name, _ = MAIN_METRIC[self.task]
         split = self.metrics.get("test") or {}
         return (name, split[name]) if name in split else None
+
+    def result(self):
+        """The finished run as a RunResult (its fitted pipeline loaded), as training gave it."""
+        from runtime.executor import RunResult
+
+        return RunResult(
+            report=self.report,
+            pipeline=self.load_model(),
+            seconds=self.seconds or 0.0,
+            spec=self.spec,
+            warnings=self.warnings,
+        )
 
     def load_model(self):
         """The fitted pipeline. Its file is written by our own training, never uploaded."""
@@ -564,6 +583,14 @@ class Store:
             warnings=list(warnings),
             artifacts=artifacts.relative_to(self.home).as_posix(),
         )
+
+    def add_warning(self, run_id: int, warning: str) -> None:
+        """Add to a run's warnings (e.g. that a mirror of it failed after it finished)."""
+        with self._writing() as session:
+            row = session.get(_RunRow, run_id)
+            if row is None:
+                raise StoreError(f"there is no run {run_id}; its project may have been deleted")
+            row.warnings = [*(row.warnings or []), warning]
 
     def fail_run(self, run_id: int, error: str, timings: dict[str, float] | None = None) -> bool:
         """queued/running -> failed with the message a person reads."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from runtime.jobs import Jobs
 from runtime.store import Store
 
 
@@ -13,3 +14,10 @@ def store(tmp_path) -> Store:
     store = Store(home=tmp_path / "home")
     yield store
     store.close()
+
+
+@pytest.fixture
+def jobs(store) -> Jobs:
+    jobs = Jobs(store)
+    yield jobs
+    jobs.shutdown()

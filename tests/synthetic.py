@@ -129,7 +129,7 @@ def spec_dict(
     if task in ("binary", "multiclass"):
         classes = sorted(df[TARGET].dropna().unique().tolist())
     spec = {
-        "spec_version": 1,
+        "spec_version": 2,
         "name": f"synthetic {task}",
         "task": task,
         "seed": 7,

@@ -427,7 +427,7 @@ def build_shape(c: Chooser) -> tuple[dict, list[Slot]]:
         split["group_column"] = c.pick(cats + of_type["text"] + nums)
 
     spec = {
-        "spec_version": 1,
+        "spec_version": 2,
         "name": slot(),
         "task": task,
         "seed": c.pick([0, 42, 2**32 - 1]),
@@ -919,8 +919,13 @@ def adversarial_spec(project: Project, path: Path) -> Spec:
     ]
     learn: list[dict] = []
     if len(numeric) >= 2:
-        ratio = {"numerator": numeric[0], "denominator": numeric[1], "output": project.ratio_output}
-        steps.insert(first_learn, {"type": "ratio", "params": ratio, "enabled": True})
+        ratio = {
+            "left": numeric[0],
+            "right": numeric[1],
+            "operation": "ratio",
+            "output": project.ratio_output,
+        }
+        steps.insert(first_learn, {"type": "arithmetic", "params": ratio, "enabled": True})
         first_learn += 1
     imputers = [s for s in steps if s["type"] == "impute_categorical"]
     if imputers:

@@ -7,6 +7,7 @@ would take far longer than any test waits; it is always stopped early.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -18,7 +19,7 @@ from synthetic import make_frame, spec_dict
 
 from runtime.dataset import DataError
 from runtime.executor import Runner
-from runtime.jobs import Job, Jobs, StageEvent, StatusEvent
+from runtime.jobs import Job, StageEvent, StatusEvent
 from runtime.spec import Spec, parse_spec
 from runtime.store import Store, StoreError
 
@@ -36,22 +37,15 @@ HEAVY_MODEL = {"type": "random_forest_classifier", "params": {"n_estimators": 50
 WAIT = 120
 
 
-@pytest.fixture
-def jobs(store) -> Jobs:
-    jobs = Jobs(store)
-    yield jobs
-    jobs.shutdown()
-
-
 def project_spec(
-    store: Store, n_rows: int = 120, model: dict | None = None, **extra
+    store: Store, n_rows: int = 120, model: dict | None = None, steps=STEPS, **extra
 ) -> tuple[int, Spec]:
     """A project holding synthetic data; its spec (also its current version)."""
     df = make_frame(n_rows)
     project = store.create_project(f"synthetic {n_rows}")
     store.set_data(project.id, "data.csv", df.to_csv(index=False).encode())
     spec = parse_spec(
-        spec_dict(df, "binary", steps=STEPS, model=model, data_file="data/data.csv", **extra)
+        spec_dict(df, "binary", steps=steps, model=model, data_file="data/data.csv", **extra)
     )
     store.history(project.id).push(spec)
     return project.id, spec
@@ -110,6 +104,7 @@ def test_a_finished_job_equals_the_runner_in_process_and_is_stored_first(store, 
         "step 3: impute_numeric",
         "step 4: one_hot",
         "train",
+        "plots",
         "save",
     ]
     fractions = [e.fraction for e in stages]
@@ -118,7 +113,9 @@ def test_a_finished_job_equals_the_runner_in_process_and_is_stored_first(store, 
     assert all(e.remaining is not None and e.remaining >= 0 for e in stages[1:])
     assert job.progress == stages[-1]
 
-    assert set(run.timings) >= {"read data", "train", "save", "total"}
+    assert set(run.timings) >= {"read data", "train", "plots", "save", "total"}
+    # The plot data, as the notebook writes it, is one of the run's artifacts.
+    assert "confusion_matrix" in json.loads((run.artifacts / "plots.json").read_text())
     assert run.libraries["scikit-learn"] and run.libraries["python"]
     assert run.seconds > 0 and run.pid == job.pid
     assert run.main_metric() == ("roc_auc", expected.metrics["test"]["roc_auc"])

@@ -486,3 +486,30 @@ def test_invalid_label_column_says_what_to_do(spec, fragments):
     message = str(info.value)
     missing = [f for f in fragments if f not in message]
     assert not missing, f"{missing} not in message:\n{message}"
+
+
+def test_version_1_ratio_step_loads_as_arithmetic(tmp_path):
+    old = base()
+    old["spec_version"] = 1
+    named = {"numerator": "num_a", "denominator": "num_b", "output": "shape"}
+    unnamed = {"numerator": "num_b", "denominator": "num_a"}
+    old["steps"][1:1] = [{"type": "ratio", "params": named}, {"type": "ratio", "params": unnamed}]
+    spec = parse_spec(old)
+    assert spec.spec_version == SPEC_VERSION
+    assert [s.type for s in spec.steps[1:3]] == ["arithmetic", "arithmetic"]
+    assert spec.steps[1].params == {
+        "left": "num_a",
+        "right": "num_b",
+        "operation": "ratio",
+        "output": "shape",
+    }
+    # The version 1 default name is kept, so later steps still find the column.
+    assert spec.steps[2].params["output"] == "num_b_per_num_a"
+    path = write_frame(FRAME, tmp_path)
+    spec = parse_spec({**old, "dataset": {**old["dataset"], "path": str(path)}})
+    after = Runner(spec, cache=PrefixCache()).data_after(3)
+    expected = FRAME["num_b"] / FRAME["num_a"].replace(0, float("nan"))
+    assert after["num_b_per_num_a"].tolist() == pytest.approx(
+        expected.loc[after.index].tolist(), nan_ok=True
+    )
+    assert "ratio" not in {s.name for s in STEP_TYPES}

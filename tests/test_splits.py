@@ -26,7 +26,7 @@ def make_data(path, rows: int = 240) -> None:
 
 def spec_for(split: dict, cv_folds: int | None = None) -> dict:
     return {
-        "spec_version": 1,
+        "spec_version": 2,
         "name": "splits",
         "task": "binary",
         "dataset": {"path": "data.csv", "format": "csv"},

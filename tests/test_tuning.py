@@ -18,7 +18,7 @@ from test_reproduction import run
 from generator.bundle import export
 from playground_ui.cli import main
 from runtime.executor import Runner
-from runtime.metrics import HIGHER_IS_BETTER, direction
+from runtime.metrics import direction, metrics_for
 from runtime.models import MODELS_BY_NAME
 from runtime.search_space import GRID_POINTS, Dimension, resolve_space
 from runtime.spec import SpecError, dump_spec, load_spec, loads_spec, parse_spec
@@ -150,9 +150,9 @@ def test_space_is_the_declaration_narrowed_by_the_spec():
 def test_every_metric_of_a_run_has_a_direction(project):
     spec = load_spec(project / "spec.yaml")
     report = Runner(spec, project).run().report
-    assert set(report["metrics"]["test"]) == set(HIGHER_IS_BETTER["multiclass"])
-    assert direction("multiclass", "log_loss") == "minimize"
-    assert direction("regression", "r2") == "maximize"
+    assert set(report["metrics"]["test"]) == set(metrics_for("multiclass"))
+    assert direction("log_loss") == "minimize"
+    assert direction("r2") == "maximize"
 
 
 # -- the runtime ------------------------------------------------------------------------

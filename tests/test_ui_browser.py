@@ -178,7 +178,10 @@ def assert_page_matches(shown: dict, exported: dict) -> None:
 
 
 def test_click_through_classification_with_gaps_and_categories(page, tmp_path):
-    open_example(page, "penguins.csv", "species")
+    upload(page, ROOT / "examples" / "data" / "penguins.csv")
+    shows(page, "344 rows")
+    select(page, "Target (what to predict)", "species")
+    shows(page, "(multiclass)")
     tab(page, "2 · Explore")
     # The views init recorded, drawn by the plots.py the notebook will use.
     shows(page, "Target distribution of species")
@@ -194,6 +197,9 @@ def test_click_through_classification_with_gaps_and_categories(page, tmp_path):
     page.get_by_role("button", name="Use this model").click()
     shows(page, "Model: Random forest")
     shown, project = train_and_download(page, tmp_path)
+    # The forest reported its trees while it grew them.
+    tab(page, "5 · Train & results")
+    shows(page, "Live training curve")
     assert "accuracy" in shown and set(shown["accuracy"]) == {"train", "validation", "test"}
     assert_page_matches(shown, notebook_metrics(project, tmp_path))
     drawn = json.loads((tmp_path / "notebook-output" / "plots.json").read_text())

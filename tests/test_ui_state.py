@@ -206,3 +206,27 @@ def test_clusters_can_be_scored_against_a_column_kept_aside(tmp_path):
     assert ws.set_split(evaluation={"label_column": "cultivar"}), ws.message
     assert not ws.set_split(evaluation={"label_column": "alcohol"})  # a feature
     assert "label_column" in ws.message
+
+
+def test_group_and_date_roles_choose_the_split_and_undo_as_one_step(tmp_path):
+    ws = Workspace(tmp_path)
+    assert ws.load_example("seattle_weather.csv"), ws.message
+    assert ws.set_target("weather"), ws.message
+    assert ws.column_role("date") == ws.spec.column("date").role
+
+    assert ws.set_column("date", role="date"), ws.message
+    assert (ws.spec.split.kind, ws.spec.split.time_column) == ("time", "date")
+    assert ws.column_role("date") == "date" and "time split" in ws.message
+
+    assert ws.set_column("wind", role="group"), ws.message
+    split = ws.spec.split
+    assert (split.kind, split.group_column) == ("group", "wind")
+    assert ws.column_role("wind") == "group" and ws.spec.column("wind").role == "ignore"
+    assert ws.column_role("date") != "date"
+
+    ws.undo()
+    assert (ws.spec.split.kind, ws.spec.column("wind").role) == ("time", "feature")
+    # Back to a plain role: the split is random again.
+    assert ws.set_column("date", role="ignore"), ws.message
+    assert (ws.spec.split.kind, ws.spec.split.time_column) == ("random", None)
+    assert ws.spec.column("date").role == "ignore"

@@ -13,7 +13,8 @@ from .common import code_panel, split_layout, table
 
 NO_TARGET = "(none: find clusters)"
 TYPES = list(ColumnSpec.model_fields["type"].annotation.__args__)
-ROLES = ["feature", "ignore", "target"]
+# group and date choose the split (a group split, a time split) by that column.
+ROLES = ["feature", "ignore", "target", "group", "date"]
 TASKS = list(Spec.model_fields["task"].annotation.__args__)
 
 
@@ -91,7 +92,7 @@ class DataView(Viewer):
             {
                 "column": [c.name for c in spec.columns],
                 "type": [c.type for c in spec.columns],
-                "role": [c.role for c in spec.columns],
+                "role": [self.ws.column_role(c.name) for c in spec.columns],
                 "missing": [int(data[c.name].isna().sum()) for c in spec.columns],
                 "distinct": [int(data[c.name].nunique()) for c in spec.columns],
             }
@@ -125,7 +126,8 @@ class DataView(Viewer):
             pn.pane.Markdown(
                 f"### {spec.dataset.path}\nThe model will {what} from "
                 f"{len(spec.features)} feature columns. Edit a column's type or role in "
-                "the table (ignore drops it from the model)."
+                "the table: ignore drops it from the model, group keeps each of its values in one "
+                "split part, date splits by time (oldest rows train)."
             ),
             pn.Row(self.target, self.task),
             columns,

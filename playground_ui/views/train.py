@@ -6,9 +6,13 @@ import threading
 
 import pandas as pd
 import panel as pn
+from bokeh.models import ColumnDataSource
+from bokeh.palettes import Category10_10
+from bokeh.plotting import figure
 from panel.viewable import Viewer
 
-from runtime.jobs import StageEvent
+from runtime.jobs import CurveEvent, StageEvent
+from runtime.models import MODELS_BY_NAME
 
 from ..state import USER_ERRORS, Workspace
 from .common import code_panel, split_layout, table
@@ -39,6 +43,9 @@ class TrainView(Viewer):
         self.plots_area = pn.Column(sizing_mode="stretch_width")
         self._plotted = None  # the result whose plots are drawn (or being drawn)
         self._figures = None
+        self.curve_area = pn.Column(sizing_mode="stretch_width")
+        self._curves: dict[str, ColumnDataSource] = {}
+        self._curve_figure = None
 
     def _start(self, _=None) -> None:
         if self._job is not None and not self._job.done:
@@ -57,19 +64,66 @@ class TrainView(Viewer):
         self.progress.visible = True
         self.progress.value = 0
         self.status.object = "Starting the training process… " + " ".join(warnings)
+        self._new_curve_figure()
         self._poll = pn.state.add_periodic_callback(self._check, period=250)
 
     def _cancel(self, _=None) -> None:
         if self._job is not None:
             self._job.cancel()
 
+    def _new_curve_figure(self) -> None:
+        """An empty live-curve chart for the model about to train, if it reports curves."""
+        self._curves, self._curve_figure = {}, None
+        self.curve_area.objects = []
+        curve = MODELS_BY_NAME[self.ws.spec.model.type].live_curve
+        if curve is None:
+            return
+        self._curve_figure = figure(
+            height=260,
+            sizing_mode="stretch_width",
+            x_axis_label=curve.x_label,
+            tools="pan,wheel_zoom,box_zoom,reset,save,hover",
+        )
+        caption = (
+            f"**Live training curve** by {curve.x_label}, as the model fits the training split"
+        )
+        self.curve_area.objects = [
+            pn.pane.Markdown(caption, margin=(0, 10)),
+            pn.pane.Bokeh(self._curve_figure, sizing_mode="stretch_width"),
+        ]
+
+    def _add_curve_points(self, events: list[CurveEvent]) -> None:
+        """Stream new points into the chart; folds of cross-validation are not drawn."""
+        if self._curve_figure is None:
+            return
+        points: dict[str, dict[str, list]] = {}
+        for event in events:
+            if not event.series.startswith("CV fold"):
+                new = points.setdefault(event.series, {"x": [], "y": []})
+                new["x"].append(event.x)
+                new["y"].append(event.y)
+        for series, new in points.items():
+            if series not in self._curves:
+                source = ColumnDataSource({"x": [], "y": []})
+                color = Category10_10[len(self._curves) % 10]
+                self._curve_figure.line(
+                    "x", "y", source=source, legend_label=series, color=color, line_width=2
+                )
+                self._curves[series] = source
+            self._curves[series].stream(new)
+
     def _check(self) -> None:
         job = self._job
-        for event in job.events():
+        events = job.events()
+        queued = self.ws.queue_message(job)
+        if queued:
+            self.status.object = queued
+        for event in events:
             if isinstance(event, StageEvent):
                 self.progress.value = int(100 * event.fraction)
                 left = f", about {event.remaining:.0f} s left" if event.remaining else ""
                 self.status.object = f"{event.stage} · {event.elapsed:.1f} s{left}"
+        self._add_curve_points([e for e in events if isinstance(e, CurveEvent)])
         if not job.done:
             return
         self._poll.stop()
@@ -167,6 +221,7 @@ class TrainView(Viewer):
         main = pn.Column(
             pn.Row(self.train_button, self.cancel_button, self.status, sizing_mode="stretch_width"),
             self.progress,
+            self.curve_area,
             pn.bind(self._results, self.ws.param.revision, self.ws.param.result),
             sizing_mode="stretch_width",
         )

@@ -12,7 +12,7 @@ import panel as pn
 from matplotlib.figure import Figure
 from panel.viewable import Viewer
 
-from runtime.metrics import HIGHER_IS_BETTER
+from runtime.metrics import higher_is_better, metrics_for
 from runtime.models import MODELS_BY_NAME
 from runtime.search_space import Dimension, allowed_values
 
@@ -109,7 +109,7 @@ class TuneView(Viewer):
             ]
             return
         tuning = spec.tuning
-        self.metric.options = list(HIGHER_IS_BETTER[spec.task])
+        self.metric.options = metrics_for(spec.task)
         if tuning is not None:
             self.method.value = tuning.method
             self.metric.value = tuning.metric
@@ -213,7 +213,7 @@ class TuneView(Viewer):
         figure = Figure(figsize=(7, 3))
         axes = figure.subplots()
         numbers, scores = zip(*values)
-        better = max if HIGHER_IS_BETTER[self.ws.spec.task][self.metric.value] else min
+        better = max if higher_is_better(self.metric.value) else min
         best = [better(scores[: i + 1]) for i in range(len(scores))]
         axes.plot(numbers, scores, "o", alpha=0.6, label="trial")
         axes.step(numbers, best, where="post", label="best so far")

@@ -116,6 +116,23 @@ class Assignment:
 
 
 @dataclass(frozen=True)
+class LiveCurve:
+    """What a model prints while it fits, read as live training curves.
+
+    Setting parameter `param` to `value` makes the estimator print a line per
+    epoch, boosting round or tree; verbosity changes what is printed, never what
+    is fitted. Each of `lines` is (series, regular expression): the expression's
+    group `x` is the epoch / round / tree number (absent: the last number seen)
+    and group `y` the value (absent: the seconds since the fit began).
+    """
+
+    param: str
+    value: object
+    x_label: str
+    lines: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class ModelType:
     name: str
     title: str
@@ -140,6 +157,8 @@ class ModelType:
     needs_scaling: bool = False
     # How run time grows with the data; None when it stays modest.
     cost: Cost | None = None
+    # Training curves the playground draws while the model fits, if it reports any.
+    live_curve: LiveCurve | None = None
 
     @property
     def import_line(self) -> str:

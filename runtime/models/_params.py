@@ -7,7 +7,7 @@ declared once here and used by every model that has it.
 
 from __future__ import annotations
 
-from runtime.models._base import Cost, Wrapper
+from runtime.models._base import Cost, LiveCurve, Wrapper
 from runtime.params import Param
 
 # Probabilities for classifiers without predict_proba (or, like SVC, whose own
@@ -21,6 +21,43 @@ CALIBRATED = Wrapper(
     inner_arg="estimator",
     note="Probabilities are calibrated on 5-fold cross-validation of the training rows, "
     "so every class needs at least 5 of them.",
+)
+
+# Live training curves, read from what the estimators print when verbose.
+NUMBER = r"[-+0-9.eE]+"
+FOREST_CURVE = LiveCurve(
+    param="verbose",
+    value=2,
+    x_label="trees built",
+    lines=(("seconds", r"^building tree (?P<x>\d+) of \d+"),),
+)
+BOOSTING_CURVE = LiveCurve(
+    param="verbose",
+    value=2,
+    x_label="boosting round",
+    lines=(("training loss", rf"^\s*(?P<x>\d+)\s+(?P<y>{NUMBER})\s"),),
+)
+# Losses are printed with early stopping (on by default above 10,000 rows); without
+# it, the rounds done against the time.
+HIST_BOOSTING_CURVE = LiveCurve(
+    param="verbose",
+    value=2,
+    x_label="boosting round",
+    lines=(
+        ("training loss", rf"^\[(?P<x>\d+)/\d+\].* train loss: (?P<y>{NUMBER})"),
+        ("validation loss", rf"^\[(?P<x>\d+)/\d+\].* val loss: (?P<y>{NUMBER})"),
+        ("seconds", r"^\[(?P<x>\d+)/\d+\](?!.* train loss)"),
+    ),
+)
+# The validation score is printed with early stopping, after its epoch's loss.
+MLP_CURVE = LiveCurve(
+    param="verbose",
+    value=True,
+    x_label="epoch",
+    lines=(
+        ("training loss", rf"^Iteration (?P<x>\d+), loss = (?P<y>{NUMBER})"),
+        ("validation score", rf"^Validation score: (?P<y>{NUMBER})"),
+    ),
 )
 
 # Regressors whose fit depends on the target's units (an epsilon or penalty in

@@ -7,9 +7,13 @@ from dataclasses import replace
 from runtime.models._base import CLASSIFICATION, ModelType
 from runtime.models._params import (
     BOOSTING_COST,
+    BOOSTING_CURVE,
     CALIBRATED,
+    FOREST_CURVE,
+    HIST_BOOSTING_CURVE,
     KNN_COST,
     MLP_COST,
+    MLP_CURVE,
     class_weight,
     forest_params,
     gradient_boosting_params,
@@ -60,6 +64,7 @@ CLASSIFIERS: tuple[ModelType, ...] = (
         "features, vote on the class. Robust with little tuning and no scaling needed.",
         params=forest_params(200) + (class_weight(),),
         n_jobs_arg="n_jobs",
+        live_curve=FOREST_CURVE,
     ),
     ModelType(
         name="xgboost_classifier",
@@ -201,6 +206,7 @@ CLASSIFIERS: tuple[ModelType, ...] = (
         "many such trees vote. Fast and often as accurate as a random forest.",
         params=forest_params(200) + (class_weight(),),
         n_jobs_arg="n_jobs",
+        live_curve=FOREST_CURVE,
     ),
     ModelType(
         name="gradient_boosting_classifier",
@@ -217,6 +223,7 @@ CLASSIFIERS: tuple[ModelType, ...] = (
             advice="With more than two classes it takes that many times longer; hist gradient "
             "boosting builds similar models many times faster.",
         ),
+        live_curve=BOOSTING_CURVE,
     ),
     ModelType(
         name="hist_gradient_boosting_classifier",
@@ -227,6 +234,7 @@ CLASSIFIERS: tuple[ModelType, ...] = (
         explanation="Gradient boosting that first sorts every feature into 255 bins, which "
         "makes it fast on large data. Among the most accurate models on tabular data.",
         params=hist_boosting_params() + (class_weight(),),
+        live_curve=HIST_BOOSTING_CURVE,
     ),
     ModelType(
         name="adaboost_classifier",
@@ -258,5 +266,6 @@ CLASSIFIERS: tuple[ModelType, ...] = (
         params=mlp_params(),
         cost=MLP_COST,
         needs_scaling=True,
+        live_curve=MLP_CURVE,
     ),
 )

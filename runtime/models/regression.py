@@ -5,8 +5,12 @@ from __future__ import annotations
 from runtime.models._base import ModelType
 from runtime.models._params import (
     BOOSTING_COST,
+    BOOSTING_CURVE,
+    FOREST_CURVE,
+    HIST_BOOSTING_CURVE,
     KNN_COST,
     MLP_COST,
+    MLP_CURVE,
     SCALED_TARGET,
     forest_params,
     gradient_boosting_params,
@@ -55,6 +59,7 @@ REGRESSORS: tuple[ModelType, ...] = (
         "features, average their predictions. Robust with little tuning.",
         params=forest_params(200),
         n_jobs_arg="n_jobs",
+        live_curve=FOREST_CURVE,
     ),
     ModelType(
         name="xgboost_regressor",
@@ -193,6 +198,7 @@ REGRESSORS: tuple[ModelType, ...] = (
         "forest.",
         params=forest_params(200),
         n_jobs_arg="n_jobs",
+        live_curve=FOREST_CURVE,
     ),
     ModelType(
         name="gradient_boosting_regressor",
@@ -216,6 +222,7 @@ REGRESSORS: tuple[ModelType, ...] = (
             ),
         ),
         cost=BOOSTING_COST,
+        live_curve=BOOSTING_CURVE,
     ),
     ModelType(
         name="hist_gradient_boosting_regressor",
@@ -226,6 +233,7 @@ REGRESSORS: tuple[ModelType, ...] = (
         explanation="Gradient boosting that first sorts every feature into 255 bins, which "
         "makes it fast on large data. Among the most accurate models on tabular data.",
         params=hist_boosting_params(),
+        live_curve=HIST_BOOSTING_CURVE,
     ),
     ModelType(
         name="mlp_regressor",
@@ -240,5 +248,6 @@ REGRESSORS: tuple[ModelType, ...] = (
         wrapper=SCALED_TARGET,
         cost=MLP_COST,
         needs_scaling=True,
+        live_curve=MLP_CURVE,
     ),
 )

@@ -1,0 +1,179 @@
+"""The exported API's contract, against a real uvicorn server: every request is
+checked against the training schema, answers 422 with an error per field, warns
+of values training never held, limits request size and batch length, and a
+schemathesis run of generated requests finds no server error."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from http.client import HTTPConnection
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from test_reproduction import clean_env, http, json_rows, run, serve
+
+from generator.bundle import export
+from runtime.executor import Runner
+from runtime.spec import load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+# Numbers, categories with gaps: the penguins species example.
+EXAMPLE = ROOT / "examples" / "penguins_species.yaml"
+# Generated requests per API operation; about five times as many are sent in all
+# (schemathesis adds its coverage phase). Raise it for the long run before a release.
+FUZZ_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "40"))
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> tuple[Path, Path, list[dict]]:
+    """The exported project, its trained model, and training rows as JSON."""
+    spec = load_spec(EXAMPLE)
+    runner = Runner(spec, EXAMPLE.parent)
+    bundle = tmp_path_factory.mktemp("api") / "project"
+    export(runner, bundle)
+    out = bundle / "output"
+    run([sys.executable, "train.py", "--out", str(out)], cwd=bundle)
+    rows = json_rows(runner.split_frames()["train"][spec.features].head(8))
+    return bundle, out / "model.joblib", rows
+
+
+@pytest.fixture(scope="module")
+def api(project, tmp_path_factory):
+    bundle, model, _ = project
+    log = tmp_path_factory.mktemp("log") / "server.log"
+    with serve(bundle, model, log, MAX_BATCH_ROWS="5", MAX_REQUEST_BYTES="20000") as url:
+        yield url
+
+
+def complete_row(project) -> dict:
+    """A training row without gaps: valid, and within what training held."""
+    return next(r for r in project[2] if all(v is not None for v in r.values()))
+
+
+def post_raw(url: str, path: str, body: bytes, chunked: bool = False) -> tuple[int, str]:
+    address = urlparse(url)
+    connection = HTTPConnection(address.hostname, address.port, timeout=60)
+    try:
+        headers = {"Content-Type": "application/json"}
+        if chunked:
+            connection.request(
+                "POST", path, body=iter([body]), headers=headers, encode_chunked=True
+            )
+        else:
+            connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+def field_errors(body: str) -> list[tuple[list, str]]:
+    return [(e["loc"], e["type"]) for e in json.loads(body)["detail"]]
+
+
+def test_health_and_schema(api, project):
+    status, health = http(f"{api}/health")
+    assert (status, health["status"]) == (200, "ok")
+    status, schema = http(f"{api}/schema")
+    assert status == 200
+    names = [c["name"] for c in schema["input"]]
+    assert names == list(complete_row(project))
+    assert (schema["max_batch_rows"], schema["unseen_categories"]) == (5, "warn")
+    island = next(c for c in schema["input"] if c["name"] == "island")
+    assert island["categories"] == ["Biscoe", "Dream", "Torgersen"]
+
+
+def test_a_valid_row_is_scored_without_warnings(api, project):
+    status, body = http(f"{api}/predict", complete_row(project))
+    assert status == 200, body
+    assert body["prediction"] in ("Adelie", "Chinstrap", "Gentoo") and body["warnings"] == []
+
+
+def test_missing_extra_and_mistyped_columns_get_an_error_each(api, project):
+    row = dict(complete_row(project))
+    del row["island"]
+    row["surprise"] = 1
+    row["bill_length_mm"] = "long"
+    status, body = http(f"{api}/predict", row)
+    assert status == 422
+    assert sorted(field_errors(body)) == sorted(
+        [
+            (["body", "island"], "missing"),
+            (["body", "surprise"], "extra_forbidden"),
+            (["body", "bill_length_mm"], "float_parsing"),
+        ]
+    )
+
+
+def test_infinity_and_nan_are_refused_and_null_is_missing(api, project):
+    row = complete_row(project)
+    text = json.dumps({**row, "body_mass_g": "__inf__"}).replace('"__inf__"', "Infinity")
+    status, body = post_raw(api, "/predict", text.encode())
+    assert status == 422 and field_errors(body) == [(["body", "body_mass_g"], "finite_number")]
+    text = json.dumps({**row, "body_mass_g": "__nan__"}).replace('"__nan__"', "NaN")
+    assert post_raw(api, "/predict", text.encode())[0] == 422
+    status, body = http(f"{api}/predict", {**row, "body_mass_g": None})
+    assert status == 200, body
+
+
+def test_unseen_values_are_scored_with_a_warning_naming_them(api, project):
+    row = {**complete_row(project), "island": "Atlantis", "flipper_length_mm": 1000.0}
+    status, body = http(f"{api}/predict", row)
+    assert status == 200, body
+    warnings = " | ".join(body["warnings"])
+    assert "island: 'Atlantis' was not seen in training" in warnings
+    assert re.search(r"flipper_length_mm: 1000.0 is outside the training range \[", warnings)
+
+
+def test_batches_are_limited_in_rows_and_bytes(api, project):
+    rows = project[2]
+    status, body = http(f"{api}/predict/batch", {"rows": rows[:5]})
+    assert status == 200 and len(body["predictions"]) == 5
+    status, body = http(f"{api}/predict/batch", {"rows": rows[:6]})
+    assert status == 422 and field_errors(body) == [(["body", "rows"], "too_long")]
+    big = json.dumps({"rows": rows[:1] * 400}).encode()
+    assert len(big) > 20000
+    for chunked in (False, True):
+        status, body = post_raw(api, "/predict/batch", big, chunked=chunked)
+        assert status == 413 and "over 20000 bytes" in body, (chunked, body)
+    # The server is fine afterwards.
+    assert http(f"{api}/predict", complete_row(project))[0] == 200
+
+
+def test_unseen_categories_can_be_refused(project, tmp_path):
+    bundle, model, _ = project
+    with serve(bundle, model, tmp_path / "server.log", UNSEEN_CATEGORIES="reject") as url:
+        row = {**complete_row(project), "island": "Atlantis"}
+        status, body = http(f"{url}/predict", row)
+        assert status == 422 and field_errors(body) == [(["body", "island"], "unseen_category")]
+        status, body = http(f"{url}/predict/batch", {"rows": [complete_row(project), row]})
+        assert status == 422 and field_errors(body) == [
+            (["body", "rows", 1, "island"], "unseen_category")
+        ]
+
+
+def test_generated_requests_find_no_server_error(api, tmp_path):
+    """schemathesis sends valid and invalid requests to every operation."""
+    command = [sys.executable, "-m", "schemathesis.cli", "run", f"{api}/openapi.json"]
+    command += ["--checks", "not_a_server_error", "--max-examples", str(FUZZ_EXAMPLES)]
+    command += ["--seed", "1", "--workers", "1", "--generation-database", "none"]
+    proc = subprocess.run(
+        command,
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    report = proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert proc.returncode == 0, report
+    generated = re.search(r"(\d+) generated", proc.stdout)
+    assert generated and int(generated.group(1)) >= 4 * FUZZ_EXAMPLES, report
