@@ -32,7 +32,7 @@ from generator.render import (
 from runtime.executor import Runner, RunResult
 from runtime.models import MODELS_BY_NAME
 from runtime.schema import input_schema
-from runtime.spec import dump_spec
+from runtime.spec import dump_spec, spec_to_dict
 
 TASK_TITLES = {
     "binary": "binary classification",
@@ -133,6 +133,9 @@ def render_bundle(runner: Runner, result: RunResult) -> dict[str, str | bytes]:
     context = _common_context(spec, result, data_filename, sha256)
     report = result.report
     libraries = requirements(context["uses_xgboost"], spec.dataset.format)
+    ships_search = spec.tuning is not None and spec.tuning.export_search
+    if ships_search and (optuna_version := installed_version("optuna")):
+        libraries["optuna"] = optuna_version
 
     exported_spec = spec.model_copy(deep=True)
     exported_spec.dataset.path = f"data/{data_filename}"
@@ -151,6 +154,9 @@ def render_bundle(runner: Runner, result: RunResult) -> dict[str, str | bytes]:
         "input_schema": schema,
         **report,
     }
+    if spec.tuning is not None:
+        # How the model's parameters were found, whether or not tune.py is shipped.
+        manifest["tuning"] = spec_to_dict(spec)["tuning"]
     env = environment()
 
     def text(template: str, **extra) -> str:
@@ -186,6 +192,10 @@ def render_bundle(runner: Runner, result: RunResult) -> dict[str, str | bytes]:
         ".dockerignore": ".venv\n__pycache__\n*.pyc\n",
         f"data/{data_filename}": runner.data_path.read_bytes(),
     }
+    if ships_search:
+        from generator.tuning import render_tune
+
+        files["tune.py"] = render_tune(spec, data_filename)
     return files
 
 

@@ -270,16 +270,22 @@ def _split_imports(spec: Spec) -> list[str]:
     elif split.kind == "group":
         imports.append("from sklearn.model_selection import GroupShuffleSplit")
     if spec.evaluation.cv_folds:
-        imports.append("import numpy as np")
-        if split.kind == "time":
-            imports.append("from sklearn.model_selection import TimeSeriesSplit")
-        elif split.kind == "group":
-            imports.append("from sklearn.model_selection import GroupKFold")
-        elif spec.is_classification and split.stratify:
-            imports.append("from sklearn.model_selection import StratifiedKFold")
-        else:
-            imports.append("from sklearn.model_selection import KFold")
+        imports += cv_imports(spec)
     return imports
+
+
+def cv_imports(spec: Spec) -> list[str]:
+    """What cv_folds (templates/_training.py.j2) needs for the spec's split kind."""
+    split = spec.split
+    if split.kind == "time":
+        splitter = "TimeSeriesSplit"
+    elif split.kind == "group":
+        splitter = "GroupKFold"
+    elif spec.is_classification and split.stratify:
+        splitter = "StratifiedKFold"
+    else:
+        splitter = "KFold"
+    return ["import numpy as np", f"from sklearn.model_selection import {splitter}"]
 
 
 def _ensemble_imports(spec: Spec) -> list[str]:
@@ -287,16 +293,7 @@ def _ensemble_imports(spec: Spec) -> list[str]:
     ensemble = MODELS_BY_NAME[spec.model.type].ensemble
     if ensemble is None or ensemble.kind != "weighted":
         return []
-    imports = ["import numpy as np", "from sklearn.model_selection import cross_val_score"]
-    if spec.split.kind == "time":
-        imports.append("from sklearn.model_selection import TimeSeriesSplit")
-    elif spec.split.kind == "group":
-        imports.append("from sklearn.model_selection import GroupKFold")
-    elif spec.is_classification and spec.split.stratify:
-        imports.append("from sklearn.model_selection import StratifiedKFold")
-    else:
-        imports.append("from sklearn.model_selection import KFold")
-    return imports
+    return ["from sklearn.model_selection import cross_val_score", *cv_imports(spec)]
 
 
 def _decision_imports(spec: Spec) -> list[str]:

@@ -21,6 +21,7 @@ from .views.model import ModelView
 from .views.prepare import PrepareView
 from .views.runs import RunsView
 from .views.train import TrainView
+from .views.tune import TuneView
 
 # Trainings that run at once (each in its own process), and how long one may take.
 TRAINING_WORKERS = 2
@@ -68,6 +69,7 @@ def build_app(
         ("5 · Train & results", TrainView(ws)),
         ("6 · Export", ExportView(ws)),
         ("7 · Runs", RunsView(ws)),
+        ("8 · Tune", TuneView(ws)),
         dynamic=True,
         sizing_mode="stretch_width",
     )

@@ -1,5 +1,5 @@
 """The `playground` command: ui, init, validate, catalog, preview, run, export, plots,
-explain, runs.
+explain, runs, tune.
 
 Every failure a person can cause (a bad file, a wrong column, an invalid
 spec) ends with one clear line on stderr and exit status 2, never a traceback.
@@ -351,6 +351,55 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_tune(args: argparse.Namespace) -> int:
+    from runtime.spec import TuningSpec
+    from runtime.tuning import Tuner
+
+    spec = load_spec(args.spec)
+    if spec.tuning is None:
+        # No section yet: the defaults (TPE on the task's usual metric), checked as any.
+        data = spec.model_dump(mode="json")
+        data["tuning"] = TuningSpec().model_dump(mode="json", exclude_none=True)
+        spec = parse_spec(data)
+    for name, value in (("--trials", args.trials), ("--timeout", args.timeout)):
+        if value is not None and value <= 0:
+            raise SpecError(f"{name} {value}: give a number above 0")
+    if args.workers < 1:
+        raise SpecError(f"--workers {args.workers}: give 1 or more worker processes")
+    tuner = Tuner(spec, Path(args.spec).parent, storage=args.storage, study=args.study)
+    tuner.study()  # a storage that cannot be opened is said before anything else
+    tuning = spec.tuning
+    print(
+        f"Tuning {spec.model.type} by {tuning.metric} ({tuning.method}, {tuning.cv_folds}-fold "
+        f"cross-validation of the training split), study {tuner.study_name!r}, "
+        f"{args.workers} worker(s)",
+        flush=True,
+    )
+    outcome = tuner.tune(
+        trials=args.trials,
+        timeout=args.timeout,
+        workers=args.workers,
+        on_progress=lambda progress: print(f"  {progress.line()}", flush=True),
+    )
+    print(
+        f"best {tuning.metric}: {outcome.value!r} (trial {outcome.spec.tuning.best.trial} of "
+        f"{outcome.trials}; refitted: {outcome.refit_value!r})"
+    )
+    for name, value in outcome.params.items():
+        print(f"  {name} = {value!r}")
+    spec_path = Path(args.spec)
+    out = Path(args.output) if args.output else spec_path.with_name(f"{spec_path.stem}_tuned.yaml")
+    tuned = outcome.spec
+    if out.parent.resolve() != spec_path.parent.resolve():
+        # The data path is relative to the spec's folder: keep it pointing at the file.
+        data = (spec_path.parent / spec.dataset.path).resolve()
+        tuned.dataset.path = Path(os.path.relpath(data, out.parent.resolve())).as_posix()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_spec(tuned, out)
+    print(f"Wrote the tuned spec to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="playground",
@@ -476,6 +525,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--row", type=int, help="the test row (its position, from 0) to explain (default 0)"
     )
     explain.set_defaults(func=_cmd_explain)
+
+    tune = sub.add_parser(
+        "tune",
+        help="search the model's parameters with Optuna (the spec's tuning section, or "
+        "the defaults) and write the tuned spec",
+    )
+    tune.add_argument("spec")
+    tune.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    tune.add_argument("--trials", type=int, help="trials to add (default: tuning.n_trials)")
+    tune.add_argument("--timeout", type=float, help="seconds per worker (default: none)")
+    tune.add_argument(
+        "--storage",
+        help="an Optuna storage URL, e.g. postgresql://... (default: "
+        "$PLAYGROUND_OPTUNA_STORAGE, else a SQLite file in PLAYGROUND_HOME)",
+    )
+    tune.add_argument("--study", help="the study's name (default: derived from the spec)")
+    tune.add_argument(
+        "-o", "--output", help="where to write the tuned spec (default: SPEC_tuned.yaml)"
+    )
+    tune.set_defaults(func=_cmd_tune)
     return parser
 
 

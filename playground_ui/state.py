@@ -34,10 +34,12 @@ from runtime.jobs import Job, Jobs
 from runtime.leaderboard import Entry, leaderboard
 from runtime.models import MODELS_BY_NAME, member_types
 from runtime.plots import Plot, explore_plots, result_plots
+from runtime.search_space import Dimension, resolve_space
 from runtime.spec import Spec, SpecError, parse_spec, spec_to_dict
 from runtime.spec_diff import spec_diff, yaml_diff
 from runtime.steps import STEPS_BY_NAME
 from runtime.store import PLOT_DATA_FILE, Project, Run, SpecHistory, Store, StoreError
+from runtime.tuning import Tuner, TuningJob, TuningOutcome, storage_url
 
 # File types the upload accepts, as the reader detects them.
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".json", ".jsonl")
@@ -576,6 +578,55 @@ class Workspace(param.Parameterized):
             self._code = {k: v for k, v in self._code.items() if k[0] == self.revision}
             self._code[key] = code
         return self._code[key]
+
+    # -- tuning ---------------------------------------------------------------
+
+    def set_tuning(self, **fields: Any) -> bool:
+        """Change fields of the tuning section (created with its defaults if missing)."""
+
+        def edit(data: dict) -> None:
+            data["tuning"] = {**(data.get("tuning") or {}), **fields}
+
+        return self.change(edit, "Tuning settings saved.")
+
+    def set_search(self, name: str, override: dict[str, Any] | None) -> bool:
+        """Where tuning looks for one parameter; None goes back to its declared search."""
+
+        def edit(data: dict) -> None:
+            tuning = data.get("tuning") or {}
+            space = tuning.setdefault("space", {})
+            if override is None:
+                space.pop(name, None)
+            else:
+                space[name] = override
+            data["tuning"] = tuning
+
+        return self.change(edit, f"Search of {name} saved.")
+
+    def search_space(self) -> list[Dimension]:
+        """The dimensions tuning searches for the current model."""
+        tuning = self.spec.tuning
+        overrides = {n: o.given() for n, o in tuning.space.items()} if tuning else {}
+        return resolve_space(MODELS_BY_NAME[self.spec.model.type], overrides)
+
+    def start_tuning(self, trials: int | None = None, workers: int = 1) -> TuningJob:
+        """Search in the background, in worker processes; the job reports progress."""
+        if self.spec.tuning is None and not self.set_tuning():
+            raise RunError(self.message)
+        tuner = Tuner(self.spec, self.project_dir, storage_url(home=self.home))
+        self.tell(f"Tuning started (study {tuner.study_name!r}).")
+        return TuningJob(tuner, trials, workers)
+
+    def use_tuned(self, outcome: TuningOutcome) -> bool:
+        """Write the best parameters into the model, as one change (undo restores the old)."""
+        if outcome.spec.model.type != self.spec.model.type:
+            return self._refuse(RunError("the model changed since this search; tune it again"))
+
+        def edit(data: dict) -> None:
+            data["model"]["params"].update(outcome.params)
+            data["tuning"]["best"] = outcome.spec.tuning.best.model_dump()
+
+        return self.change(edit, "Best parameters written into the model; train to see them.")
 
     # -- training and export -----------------------------------------------------
 

@@ -69,3 +69,12 @@ def metrics_for(task: str) -> list[str]:
 def higher_is_better(name: str) -> bool:
     """Which way a metric improves; KeyError for a metric nobody declared."""
     return METRICS_BY_NAME[name].higher_is_better
+
+
+# The metric a task is tuned by unless the spec names another (clustering is not tuned).
+DEFAULT_TUNING_METRIC = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "r2"}
+
+
+def direction(name: str) -> str:
+    """Optuna's study direction for a metric: "maximize" or "minimize"."""
+    return "maximize" if higher_is_better(name) else "minimize"

@@ -8,15 +8,24 @@ is allowed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
 from runtime.dataset import READ_OPTIONS
+from runtime.metrics import DEFAULT_TUNING_METRIC, metrics_for
 from runtime.models import CLASSIFICATION, MODELS_BY_NAME, member_types, models_for_task
 from runtime.params import ParamError, validate_params
 from runtime.plots import EXPLAIN_VIEWS, EXPLORE_VIEWS, PLOTS_BY_NAME
+from runtime.search_space import resolve_space
 from runtime.steps import STAGES, STEPS_BY_NAME
 
 SPEC_VERSION = 2
@@ -193,6 +202,54 @@ class EvaluationSpec(_Strict):
     label_column: str | None = Field(default=None, min_length=1)
 
 
+class SpaceOverride(_Strict):
+    """Where tuning looks for one parameter: a range, choices, or one fixed value."""
+
+    low: int | float | None = None
+    high: int | float | None = None
+    log: bool | None = None
+    choices: list[Scalar] | None = None
+    fixed: Scalar = None
+
+    def given(self) -> dict[str, Any]:
+        # Only what the spec wrote: `fixed: null` (e.g. no depth limit) is a value.
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+    @model_serializer(mode="wrap")
+    def _only_given(self, handler) -> dict[str, Any]:
+        return {k: v for k, v in handler(self).items() if k in self.model_fields_set}
+
+
+class TuningBest(_Strict):
+    """What the study found: its best cross-validated value, and after how many trials."""
+
+    value: float
+    trial: int = Field(ge=0)
+    trials: int = Field(ge=1)
+    study: str | None = None
+
+
+class TuningSpec(_Strict):
+    """Hyperparameter search (Optuna) on cross-validation of the training split.
+
+    The tuned values themselves live in model.params, as plain values.
+    """
+
+    method: Literal["tpe", "random", "grid"] = "tpe"
+    # A metric of the task (runtime/metrics.py); None: the task's usual one.
+    metric: str | None = None
+    cv_folds: int = Field(default=5, ge=2, le=20)
+    n_trials: int = Field(default=30, ge=1, le=100_000)
+    timeout_seconds: float | None = Field(default=None, gt=0)
+    pruner: Literal["none", "median", "successive_halving"] = "none"
+    space: dict[str, SpaceOverride] = Field(default_factory=dict)
+    # Ship tune.py (and a tuning section in the notebook) with the export.
+    export_search: bool = False
+    # The Optuna study name; None: one derived from the spec, so a rerun resumes it.
+    study: str | None = Field(default=None, min_length=1, max_length=200)
+    best: TuningBest | None = None
+
+
 class Spec(_Strict):
     spec_version: int
     name: str = Field(min_length=1)
@@ -212,6 +269,7 @@ class Spec(_Strict):
     model: ModelSpec
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
     decision: DecisionSpec | None = None
+    tuning: TuningSpec | None = None
 
     # -- derived views ---------------------------------------------------
 
@@ -303,6 +361,7 @@ class Spec(_Strict):
         self._check_model()
         self._check_explain()
         self._check_decision()
+        self._check_tuning()
         return self
 
     def _check_explain(self) -> None:
@@ -336,6 +395,36 @@ class Spec(_Strict):
                 f"decision: rule {self.decision.rule!r} chooses the threshold on the "
                 "validation split, and the split has none; choose a validation share "
                 "(split.validation) or a manual threshold"
+            )
+
+    def _check_tuning(self) -> None:
+        tuning = self.tuning
+        if tuning is None:
+            return
+        if self.task not in DEFAULT_TUNING_METRIC:
+            raise ValueError(
+                f"tuning: a {self.task} task cannot be tuned yet (tuning scores predictions "
+                "against a target); remove the tuning section"
+            )
+        metrics = metrics_for(self.task)
+        if tuning.metric is None:
+            tuning.metric = DEFAULT_TUNING_METRIC[self.task]
+        elif tuning.metric not in metrics:
+            raise ValueError(
+                f"tuning.metric: {tuning.metric!r} is not a metric of a {self.task} task; "
+                f"choose one of {', '.join(metrics)}"
+            )
+        decl = MODELS_BY_NAME[self.model.type]
+        overrides = {name: o.given() for name, o in tuning.space.items()}
+        try:
+            space = resolve_space(decl, overrides)
+        except ParamError as exc:
+            raise ValueError(str(exc)) from None
+        if not any(d.searched for d in space):
+            tunable = [p.name for p in decl.params if p.kind in ("int", "float", "choice", "bool")]
+            raise ValueError(
+                f"tuning.space: no parameter of {self.model.type} is searched; give at least "
+                f"one a range or choices (its parameters: {', '.join(tunable) or 'none'})"
             )
 
     def _check_label_column(self, names: list[str]) -> None:
@@ -450,13 +539,16 @@ def _path(loc: tuple) -> str:
 def _fields_at(loc: tuple) -> list[str]:
     """The field names of the spec section at `loc` (for an unknown-field message)."""
     model: Any = Spec
+    keyed = False  # the part after a mapping field (tuning.space) is a key, not a field
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) or keyed:
+            keyed = False
             continue
         field = model.model_fields.get(part)
         model = _model_in(field.annotation) if field else None
         if model is None:
             return []
+        keyed = get_origin(field.annotation) is dict
     return list(model.model_fields)
 
 

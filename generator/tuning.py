@@ -1,0 +1,60 @@
+"""Render tune.py: the Optuna search of a spec's `tuning` section.
+
+The runtime runs this module to tune (runtime/tuning.py), and the export ships
+it when `tuning.export_search` is set; its objective cross-validates the same
+build_pipeline() that train.py fits.
+"""
+
+from __future__ import annotations
+
+from generator.render import (
+    cv_imports,
+    environment,
+    format_code,
+    merge_imports,
+    training_context,
+)
+from runtime.metrics import direction
+from runtime.models import MODELS_BY_NAME
+from runtime.search_space import GRID_POINTS, resolve_space
+from runtime.spec import Spec
+
+
+def tuning_context(spec: Spec) -> dict:
+    """What tune.py.j2 needs beyond the training context."""
+    tuning = spec.tuning
+    if tuning is None:
+        raise ValueError("the spec has no tuning section")
+    decl = MODELS_BY_NAME[spec.model.type]
+    dimensions = resolve_space(decl, {n: o.given() for n, o in tuning.space.items()})
+    return {
+        "tuning": tuning,
+        "metric": tuning.metric,
+        "direction": direction(tuning.metric),
+        "dimensions": dimensions,
+        # The Pipeline's last step is "model"; a wrapper holds the estimator itself, and
+        # a decision threshold wraps them both.
+        "prefix": "model__" + ("estimator__" if spec.decision else "") + decl.param_key(""),
+        "grid": {d.name: d.grid() for d in dimensions if d.searched},
+        "grid_points": GRID_POINTS,
+    }
+
+
+def render_tune(spec: Spec, data_filename: str, formatted: bool = True) -> str:
+    env = environment()
+    context = training_context(spec)
+    context.update(tuning_context(spec))
+    imports = context["training_imports"] + cv_imports(spec)
+    imports += [
+        "import argparse",
+        "import json",
+        "from pathlib import Path",
+        "import optuna",
+    ]
+    source = env.get_template("tune.py.j2").render(
+        context,
+        training=env.get_template("_training.py.j2").make_module(context),
+        imports=merge_imports(imports),
+        data_filename=data_filename,
+    )
+    return format_code(source) if formatted else source

@@ -1,0 +1,260 @@
+"""Tune: search the model's parameters with Optuna in the background, watch it, keep the best.
+
+The settings and the search space are the spec's `tuning` section (saved as one
+undoable change); the search runs the rendered tune.py in worker processes
+(runtime/tuning.py) and "Use best parameters" writes what it found into the model.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import panel as pn
+from matplotlib.figure import Figure
+from panel.viewable import Viewer
+
+from runtime.metrics import higher_is_better, metrics_for
+from runtime.models import MODELS_BY_NAME
+from runtime.search_space import Dimension, allowed_values
+
+from ..state import USER_ERRORS, Workspace
+from .common import table
+
+METHODS = {"TPE (learns from earlier trials)": "tpe", "Random": "random", "Grid": "grid"}
+PRUNERS = {"None": "none", "Median": "median", "Successive halving": "successive_halving"}
+
+
+class SpaceRow:
+    """The widgets of one searched parameter: a range (low, high, log) or choices, or fixed."""
+
+    def __init__(self, dimension: Dimension, allowed: list, current):
+        self.dimension = dimension
+        self.current = dimension.value if dimension.kind == "fixed" else current
+        self.fixed = pn.widgets.Checkbox(
+            label=f"fix at {self.current!r}", value=dimension.kind == "fixed", width=150
+        )
+        inputs = []
+        if dimension.kind in ("int", "float"):
+            number = pn.widgets.IntInput if dimension.kind == "int" else pn.widgets.FloatInput
+            self.low = number(label="low", value=dimension.low, width=110)
+            self.high = number(label="high", value=dimension.high, width=110)
+            self.log = pn.widgets.Checkbox(label="log scale", value=dimension.log, width=90)
+            inputs = [self.low, self.high, self.log]
+        elif dimension.kind == "categorical":
+            options = {repr(v): v for v in allowed or dimension.choices}
+            chosen = [v for v in dimension.choices if v in options.values()]
+            self.choices = pn.widgets.MultiChoice(
+                label="choices", options=options, value=chosen, width=330
+            )
+            inputs = [self.choices]
+        self.layout = pn.Row(
+            pn.pane.Markdown(f"**{dimension.name}**", width=150), *inputs, self.fixed
+        )
+        self.initial = self.override()
+
+    def override(self) -> dict | None:
+        """The spec's `tuning.space` entry for this row; None: the declared search."""
+        if self.fixed.value:
+            return {"fixed": self.current}
+        if self.dimension.kind == "fixed":
+            return None
+        if self.dimension.kind in ("int", "float"):
+            return {"low": self.low.value, "high": self.high.value, "log": self.log.value}
+        return {"choices": list(self.choices.value)}
+
+
+class TuneView(Viewer):
+    def __init__(self, workspace: Workspace, **params):
+        super().__init__(**params)
+        self.ws = workspace
+        self.method = pn.widgets.Select(label="Method", options=METHODS, width=220)
+        self.metric = pn.widgets.Select(label="Metric (on the training split)", width=220)
+        self.trials = pn.widgets.IntInput(label="Trials", value=30, start=1, width=100)
+        self.timeout = pn.widgets.FloatInput(
+            label="Time limit, s (0: none)", value=0, start=0, width=160
+        )
+        self.folds = pn.widgets.IntInput(label="Folds", value=5, start=2, end=20, width=90)
+        self.pruner = pn.widgets.Select(label="Pruning", options=PRUNERS, width=180)
+        self.workers = pn.widgets.IntInput(label="Workers", value=1, start=1, end=8, width=90)
+        self.export_search = pn.widgets.Checkbox(label="Export the search (tune.py)")
+        self.save_button = pn.widgets.Button(label="Save settings", width=140)
+        self.save_button.on_click(self._save)
+        self.start_button = pn.widgets.Button(label="Start tuning", color="primary", width=140)
+        self.start_button.on_click(self._start)
+        self.stop_button = pn.widgets.Button(label="Stop (keep best)", width=140, visible=False)
+        self.stop_button.on_click(self._stop)
+        self.use_button = pn.widgets.Button(label="Use best parameters", disabled=True, width=180)
+        self.use_button.on_click(self._use)
+        self.status = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.progress = pn.indicators.Progress(
+            value=0, max=100, sizing_mode="stretch_width", visible=False
+        )
+        self.history = pn.pane.Matplotlib(None, tight=True, height=300, visible=False)
+        self.importance = pn.Column(sizing_mode="stretch_width")
+        self.rows: list[SpaceRow] = []
+        self.space_area = pn.Column(sizing_mode="stretch_width")
+        self._job = None
+        self._poll = None
+        self._shown = -1
+        self.ws.param.watch(lambda *_: self._load(), "revision")
+        self._load()
+
+    # -- settings ----------------------------------------------------------------
+
+    def _load(self) -> None:
+        """The widgets show the spec's tuning section (or its defaults)."""
+        spec = self.ws.spec
+        if spec is None or spec.task not in ("binary", "multiclass", "regression"):
+            self.space_area[:] = [
+                pn.pane.Markdown("Tuning needs a classification or regression task.")
+            ]
+            return
+        tuning = spec.tuning
+        self.metric.options = metrics_for(spec.task)
+        if tuning is not None:
+            self.method.value = tuning.method
+            self.metric.value = tuning.metric
+            self.trials.value = tuning.n_trials
+            self.timeout.value = tuning.timeout_seconds or 0
+            self.folds.value = tuning.cv_folds
+            self.pruner.value = tuning.pruner
+            self.export_search.value = tuning.export_search
+        try:
+            dimensions = self.ws.search_space()
+        except USER_ERRORS + (ValueError,) as exc:
+            self.space_area[:] = [pn.pane.Alert(str(exc), alert_type="danger")]
+            return
+        params = {p.name: p for p in MODELS_BY_NAME[spec.model.type].params}
+        self.rows = [
+            SpaceRow(d, allowed_values(params[d.name]), spec.model.params.get(d.name))
+            for d in dimensions
+        ]
+        self.space_area[:] = [pn.pane.Markdown("#### Search space"), *[r.layout for r in self.rows]]
+
+    def _settings(self) -> dict:
+        # The spec's own overrides, and the rows changed since: the rest stay declared.
+        tuning = self.ws.spec.tuning
+        space = {n: o.given() for n, o in tuning.space.items()} if tuning else {}
+        for row in self.rows:
+            if row.override() != row.initial:
+                space[row.dimension.name] = row.override()
+        return {
+            "method": self.method.value,
+            "metric": self.metric.value,
+            "n_trials": self.trials.value,
+            "timeout_seconds": self.timeout.value or None,
+            "cv_folds": self.folds.value,
+            "pruner": self.pruner.value,
+            "export_search": self.export_search.value,
+            "space": {name: o for name, o in space.items() if o is not None},
+        }
+
+    def _save(self, _=None) -> bool:
+        return self.ws.has_data and self.ws.set_tuning(**self._settings())
+
+    # -- the search ----------------------------------------------------------------
+
+    def _start(self, _=None) -> None:
+        if self._job is not None and not self._job.done:
+            return
+        if not self._save():
+            return
+        try:
+            self._job = self.ws.start_tuning(self.trials.value, self.workers.value)
+        except USER_ERRORS as exc:
+            self.ws.tell(str(exc), "error")
+            return
+        self._shown = -1
+        self.start_button.disabled = True
+        self.use_button.disabled = True
+        self.stop_button.visible = True
+        self.progress.visible = True
+        self.progress.value = 0
+        self.status.object = "Starting the worker processes…"
+        self._poll = pn.state.add_periodic_callback(self._check, period=500)
+
+    def _stop(self, _=None) -> None:
+        if self._job is not None:
+            self._job.stop()
+            self.status.object = "Stopping after the running trials; the best found is kept…"
+
+    def _check(self) -> None:
+        job = self._job
+        progress = job.progress
+        if progress is not None and progress.done != self._shown:
+            self._shown = progress.done
+            self.progress.value = min(100, int(100 * progress.done / max(progress.total, 1)))
+            if not job.stopping:
+                self.status.object = progress.line()
+            self._draw(progress)
+        if not job.done:
+            return
+        self._poll.stop()
+        self._poll = None
+        self.start_button.disabled = False
+        self.stop_button.visible = False
+        self.progress.visible = False
+        if job.error:
+            self.ws.tell(job.error, "error")
+            self.status.object = "Tuning failed: see the message above."
+            return
+        outcome = job.outcome
+        self.use_button.disabled = False
+        params = ", ".join(f"{k} = {v!r}" for k, v in outcome.params.items())
+        self.status.object = (
+            f"Best {self.metric.value}: **{outcome.value:.6f}** after {outcome.trials} trials "
+            f"(study {outcome.study_name!r}, refitted to the same value). {params}"
+        )
+        self.ws.tell("Tuning finished: press “Use best parameters” to keep them.", "success")
+
+    def _draw(self, progress) -> None:
+        values = [(n, v) for n, v, _ in progress.history if v is not None]
+        if not values:
+            return
+        figure = Figure(figsize=(7, 3))
+        axes = figure.subplots()
+        numbers, scores = zip(*values)
+        better = max if higher_is_better(self.metric.value) else min
+        best = [better(scores[: i + 1]) for i in range(len(scores))]
+        axes.plot(numbers, scores, "o", alpha=0.6, label="trial")
+        axes.step(numbers, best, where="post", label="best so far")
+        axes.set_xlabel("trial")
+        axes.set_ylabel(self.metric.value)
+        axes.legend(loc="best")
+        self.history.object = figure
+        self.history.visible = True
+        importance = self._job.importance()
+        if importance:
+            frame = pd.DataFrame(
+                {"parameter": list(importance), "importance": list(importance.values())}
+            )
+            self.importance[:] = [
+                pn.pane.Markdown("#### Parameter importance"),
+                table(frame.round(4), page_size=10),
+            ]
+
+    def _use(self, _=None) -> None:
+        if self._job is not None and self._job.outcome is not None:
+            self.ws.use_tuned(self._job.outcome)
+
+    def __panel__(self):
+        settings = pn.Column(
+            pn.Row(self.method, self.metric, self.pruner),
+            pn.Row(self.trials, self.timeout, self.folds, self.workers),
+            self.export_search,
+            self.space_area,
+            pn.Row(self.save_button, self.start_button, self.stop_button, self.use_button),
+            sizing_mode="stretch_width",
+        )
+        return pn.Column(
+            pn.pane.Markdown(
+                "### Tune the model's parameters\nEach trial cross-validates the pipeline on "
+                "the training split only; the test split is never seen. The study is kept, "
+                "so starting again resumes it."
+            ),
+            settings,
+            self.progress,
+            self.status,
+            self.history,
+            self.importance,
+            sizing_mode="stretch_width",
+        )

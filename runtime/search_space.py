@@ -1,0 +1,151 @@
+"""The search space of a tuned model: its declared ranges, narrowed or widened by the spec.
+
+A model parameter declares where tuning looks (`Param.search`: a range
+{"low", "high", "log"}, a (low, high) tuple, or {"choices"}). The spec's
+`tuning.space` may replace that per parameter with another range, other choices
+or one fixed value. `resolve_space` turns both into one list of Dimensions, the
+only form the rest of the code (the rendered tune.py, the UI) reads.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from runtime.models import ModelType
+from runtime.params import Param, ParamError
+
+# A numeric range becomes this many grid points for the grid search (fewer for a
+# narrow integer range): 5 points per parameter keep a 3-parameter grid at 125 trials.
+GRID_POINTS = 5
+OVERRIDE_KEYS = ("low", "high", "log", "choices", "fixed")
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One tuned parameter: kind "int" / "float" (a range), "categorical" or "fixed"."""
+
+    name: str
+    kind: str
+    low: float | int | None = None
+    high: float | int | None = None
+    log: bool = False
+    choices: tuple[Any, ...] = ()
+    value: Any = None
+
+    @property
+    def searched(self) -> bool:
+        return self.kind != "fixed"
+
+    def grid(self) -> list[Any]:
+        """The values a grid search tries."""
+        if self.kind == "categorical":
+            return list(self.choices)
+        if self.kind == "fixed":
+            return [self.value]
+        if self.kind == "int" and self.high - self.low + 1 <= GRID_POINTS:
+            return list(range(int(self.low), int(self.high) + 1))
+        spaced = np.geomspace if self.log else np.linspace
+        points = spaced(self.low, self.high, GRID_POINTS)
+        if self.kind == "int":
+            return sorted({round(float(p)) for p in points})
+        return [float(p) for p in points]
+
+    def describe(self) -> str:
+        if self.kind == "fixed":
+            return f"fixed at {self.value!r}"
+        if self.kind == "categorical":
+            return "one of " + ", ".join(map(repr, self.choices))
+        return f"{self.low!r} to {self.high!r}{' (log scale)' if self.log else ''}"
+
+
+def declared_dimension(param: Param) -> Dimension | None:
+    """The dimension a parameter declares for tuning, or None when it is not tuned."""
+    search = param.search
+    if search is None:
+        return None
+    if isinstance(search, tuple):
+        search = {"low": search[0], "high": search[1]}
+    if "choices" in search:
+        return Dimension(param.name, "categorical", choices=tuple(search["choices"]))
+    kind = "int" if param.kind == "int" else "float"
+    return Dimension(param.name, kind, search["low"], search["high"], bool(search.get("log")))
+
+
+def resolve_space(
+    model: ModelType, overrides: dict[str, dict[str, Any]], where: str = "tuning.space"
+) -> list[Dimension]:
+    """The dimensions tuned for `model`: the declared ones, with `overrides` applied.
+
+    Raises ParamError naming the parameter and what is wrong with its override.
+    """
+    params = {p.name: p for p in model.params}
+    unknown = sorted(set(overrides) - set(params))
+    if unknown:
+        raise ParamError(
+            f"{where}: {unknown[0]!r} is not a parameter of {model.name}; "
+            f"its parameters: {', '.join(params) or '(none)'}"
+        )
+    dimensions = []
+    for param in model.params:
+        if param.name in overrides:
+            dimension = _override(param, overrides[param.name], f"{where}.{param.name}")
+        else:
+            dimension = declared_dimension(param)
+        if dimension is not None:
+            dimensions.append(dimension)
+    return dimensions
+
+
+def _override(param: Param, given: dict[str, Any], path: str) -> Dimension:
+    keys = set(given)
+    if "fixed" in keys:
+        if keys != {"fixed"}:
+            raise ParamError(f"{path}: 'fixed' holds one value; remove {sorted(keys - {'fixed'})}")
+        value = param.validate(given["fixed"], path.rsplit(".", 1)[0])
+        return Dimension(param.name, "fixed", value=value)
+    if "choices" in keys:
+        if keys != {"choices"}:
+            raise ParamError(f"{path}: give either choices or a range (low, high, log), not both")
+        choices = given["choices"]
+        if not isinstance(choices, list) or not choices:
+            raise ParamError(f"{path}.choices: expected a non-empty list, got {choices!r}")
+        checked = [param.validate(c, path.rsplit(".", 1)[0]) for c in choices]
+        return Dimension(param.name, "categorical", choices=tuple(checked))
+    if param.kind not in ("int", "float"):
+        raise ParamError(
+            f"{path}: {param.name} is not a number, so it has no range; give choices "
+            f"(one or more of {', '.join(map(repr, allowed_values(param)))}) or a fixed value"
+        )
+    declared = declared_dimension(param)
+    declared = declared if declared and declared.kind != "categorical" else None
+    low = given.get("low", declared.low if declared else None)
+    high = given.get("high", declared.high if declared else None)
+    if low is None or high is None:
+        raise ParamError(f"{path}: {param.name} has no declared range; give both low and high")
+    where = path.rsplit(".", 1)[0]
+    low = param.validate(low, where)
+    high = param.validate(high, where)
+    if low > high:
+        raise ParamError(f"{path}: low {low!r} is above high {high!r}; swap them")
+    log = given.get("log", declared.log if declared else False)
+    if not isinstance(log, bool):
+        raise ParamError(f"{path}.log: expected true or false, got {log!r}")
+    if log and low <= 0:
+        raise ParamError(
+            f"{path}: a log scale needs low above 0, got {low!r}; raise low or set log: false"
+        )
+    kind = "int" if param.kind == "int" else "float"
+    if kind == "float" and not (math.isfinite(low) and math.isfinite(high)):
+        raise ParamError(f"{path}: the range must be finite, got {low!r} to {high!r}")
+    return Dimension(param.name, kind, low, high, log)
+
+
+def allowed_values(param: Param) -> list[Any]:
+    """Every value a choice or true/false parameter may take."""
+    if param.kind == "bool":
+        return [True, False]
+    return [*param.choices, *([None] if param.nullable else [])]
