@@ -10,7 +10,10 @@ message and nothing of the good project lost, in the session or in the store.
 from __future__ import annotations
 
 import mmap
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -117,6 +120,33 @@ def test_the_size_limit_is_checked_before_reading_and_is_configurable(
     monkeypatch.setenv("PLAYGROUND_MAX_UPLOAD_MB", "lots")
     code, out, err = run_cli(capsys, "init", data, "--target", "y")
     assert_user_error(code, out, err, "PLAYGROUND_MAX_UPLOAD_MB='lots'", "number of megabytes")
+
+
+# A few cases once more through the installed `playground` script, as a person runs it.
+SCRIPT_CASES = ("over-the-size-limit", "spec-yaml-tag-runs-a-command")
+
+
+@pytest.mark.parametrize("case_id", SCRIPT_CASES)
+def test_the_console_script(case_id: str, tmp_path, good_spec):
+    script = Path(sys.executable).with_name("playground")
+    if not script.exists():
+        pytest.skip(f"no console script at {script}")
+    case = next(c for c in CASES if c.id == case_id)
+    path = tmp_path / case.name
+    if case.kind == "spec":
+        case.make(path, good_spec)
+    else:
+        case.make(path)
+    done = subprocess.run(
+        [script, *cli_argv(case, path, tmp_path / "written.spec.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "PLAYGROUND_MAX_UPLOAD_MB"},
+    )
+    assert_user_error(done.returncode, done.stdout, done.stderr, *case.fragments)
+    assert not Path("pwned").exists()
 
 
 # -- the UI ----------------------------------------------------------------------
