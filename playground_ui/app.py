@@ -10,6 +10,7 @@ from pathlib import Path
 
 import panel as pn
 
+from runtime.dataset import max_upload_bytes
 from runtime.jobs import Jobs
 from runtime.store import Store, playground_home
 
@@ -99,6 +100,9 @@ def serve(port: int = 5006, home: str | Path | None = None, show: bool = False, 
     # Runs a crashed server left behind are marked failed, not shown as running forever.
     store.fail_interrupted()
     jobs = Jobs(store, max_workers=TRAINING_WORKERS, time_limit=TRAINING_TIME_LIMIT)
+    # An upload reaches the server as one base64 websocket message; Tornado drops a
+    # larger one than this without a word, so it follows the upload limit.
+    kwargs.setdefault("websocket_max_message_size", max_upload_bytes() * 4 // 3 + 2**20)
     return pn.serve(
         lambda: build_app(home, store, jobs),
         port=port,

@@ -39,6 +39,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
         "decimal": args.decimal,
         "sheet_name": args.sheet,
     }
+    notes: list[str] = []
     spec = default_spec(
         args.data,
         args.target,
@@ -46,8 +47,11 @@ def _cmd_init(args: argparse.Namespace) -> int:
         name=args.name,
         seed=args.seed,
         read_options={k: v for k, v in read_options.items() if v is not None},
+        notes=notes,
     )
     save_spec(spec, out)
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
     steps = ", ".join(s.type for s in spec.steps) or "none"
     print(f"Wrote {out}: task {spec.task}, model {spec.model.type}, steps: {steps}")
     return 0
@@ -57,7 +61,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from runtime.executor import Runner
 
     spec = load_spec(args.spec)
-    Runner(spec, Path(args.spec).parent).data_sha256()
+    Runner(spec, Path(args.spec).parent).check()
     print(f"{args.spec}: valid ({spec.task}, {len(spec.steps)} steps, model {spec.model.type})")
     return 0
 

@@ -21,12 +21,11 @@ from typing import Any
 import joblib
 import pandas as pd
 import param
-import yaml
 
 from generator import render
 from generator.bundle import export, render_bundle, write_bundle
 from generator.plots import render_plots
-from runtime.dataset import DataError, class_labels, infer_column_type
+from runtime.dataset import DataError, check_size, class_labels, infer_column_type
 from runtime.defaults import default_spec
 from runtime.executor import RunError, Runner, RunResult, StepPreview
 from runtime.explain import explain_default, require_explanation
@@ -35,7 +34,7 @@ from runtime.leaderboard import Entry, leaderboard
 from runtime.models import MODELS_BY_NAME, member_types
 from runtime.plots import Plot, explore_plots, result_plots
 from runtime.search_space import Dimension, resolve_space
-from runtime.spec import Spec, SpecError, parse_spec, spec_to_dict
+from runtime.spec import Spec, SpecError, loads_spec, parse_spec, spec_to_dict
 from runtime.spec_diff import spec_diff, yaml_diff
 from runtime.steps import STEPS_BY_NAME
 from runtime.store import PLOT_DATA_FILE, Project, Run, SpecHistory, Store, StoreError
@@ -43,8 +42,6 @@ from runtime.tuning import Tuner, TuningJob, TuningOutcome, storage_url
 
 # File types the upload accepts, as the reader detects them.
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".json", ".jsonl")
-# Uploads larger than this are refused before they are written.
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "data"
 
@@ -166,12 +163,10 @@ class Workspace(param.Parameterized):
             )
         if not content:
             return self._refuse(DataError(f"{filename}: the file is empty"))
-        if len(content) > MAX_UPLOAD_BYTES:
-            return self._refuse(
-                DataError(
-                    f"{filename}: {len(content) / 2**20:.0f} MB is more than the 200 MB limit"
-                )
-            )
+        try:
+            check_size(filename, len(content))  # before a byte of it is read or written
+        except DataError as exc:
+            return self._refuse(exc)
         return self._open_data(name, content)
 
     def load_example(self, name: str) -> bool:
@@ -185,8 +180,11 @@ class Workspace(param.Parameterized):
             project = self._new_project(name, content)
         except StoreError as exc:
             return self._refuse(exc)
+        notes: list[str] = []
         try:
-            spec = default_spec(project.data_path, None, project.directory, name=Path(name).stem)
+            spec = default_spec(
+                project.data_path, None, project.directory, name=Path(name).stem, notes=notes
+            )
         except USER_ERRORS as exc:
             self.store.delete_project(project.id)
             return self._refuse(exc)
@@ -198,7 +196,7 @@ class Workspace(param.Parameterized):
         rows = len(self.raw_data())
         self.tell(
             f"{name}: {rows} rows, {len(spec.columns)} columns. Pick the target to predict, "
-            "or leave it empty to find clusters.",
+            "or leave it empty to find clusters." + "".join(f"\nNote: {n}." for n in notes),
             "success",
         )
         return True
@@ -753,9 +751,12 @@ class Workspace(param.Parameterized):
         try:
             if filename.lower().endswith(".zip"):
                 return self._import_zip(content)
-            data = yaml.safe_load(content.decode("utf-8"))
-            spec = parse_spec(data)
-        except (UnicodeDecodeError, yaml.YAMLError, zipfile.BadZipFile, StoreError) as exc:
+            spec = loads_spec(content.decode("utf-8"), filename)
+        except UnicodeDecodeError:
+            return self._refuse(
+                SpecError(f"{filename}: not a UTF-8 text file; a spec is YAML text")
+            )
+        except (zipfile.BadZipFile, StoreError) as exc:
             return self._refuse(SpecError(f"{filename}: not a spec file or export ({exc})"))
         except USER_ERRORS as exc:
             return self._refuse(exc)
@@ -765,7 +766,7 @@ class Workspace(param.Parameterized):
             )
         spec.dataset.path = self.spec.dataset.path
         try:
-            self.runner(spec).data_sha256()
+            self.runner(spec).check()
         except USER_ERRORS as exc:
             return self._refuse(exc)
         self._push(spec)
@@ -778,7 +779,7 @@ class Workspace(param.Parameterized):
             spec_name = next((n for n in names if n.endswith("spec.yaml")), None)
             if spec_name is None:
                 raise SpecError("the zip holds no spec.yaml; import an AI-Playground export")
-            spec = parse_spec(yaml.safe_load(archive.read(spec_name).decode("utf-8")))
+            spec = loads_spec(archive.read(spec_name).decode("utf-8"), spec_name)
             root = spec_name[: -len("spec.yaml")]
             data_name = root + spec.dataset.path
             if data_name not in names:

@@ -13,6 +13,8 @@ import csv
 import hashlib
 import io
 import json
+import math
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -73,12 +75,50 @@ class DataError(ValueError):
     """A data file that cannot be used, with a message a person can act on."""
 
 
+# -- size ----------------------------------------------------------------------------
+
+UPLOAD_LIMIT_VARIABLE = "PLAYGROUND_MAX_UPLOAD_MB"
+DEFAULT_UPLOAD_LIMIT_MB = 200
+
+
+def max_upload_bytes() -> int:
+    """The largest data file the playground reads: $PLAYGROUND_MAX_UPLOAD_MB, else 200 MB."""
+    given = os.environ.get(UPLOAD_LIMIT_VARIABLE, "").strip()
+    if not given:
+        return DEFAULT_UPLOAD_LIMIT_MB * 2**20
+    try:
+        megabytes = float(given)
+    except ValueError:
+        megabytes = math.nan
+    if not (math.isfinite(megabytes) and megabytes > 0):
+        raise DataError(
+            f"{UPLOAD_LIMIT_VARIABLE}={given!r}: the size limit is a number of megabytes, "
+            "e.g. 500"
+        )
+    return int(megabytes * 2**20)
+
+
+def check_size(name: str, size: int) -> None:
+    """Refuse a file over the size limit, from its size alone (before it is read)."""
+    limit = max_upload_bytes()
+    if size > limit:
+        raise DataError(
+            f"{name}: the file is {_megabytes(size)} MB, more than the {_megabytes(limit)} MB "
+            f"limit; use a sample of its rows, or raise the limit with {UPLOAD_LIMIT_VARIABLE}"
+        )
+
+
 def sha256_of(path: str | Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _megabytes(size: int) -> str:
+    megabytes = size / 2**20
+    return f"{megabytes:,.0f}" if megabytes >= 10 else f"{megabytes:.3g}"
 
 
 # -- format and read options -------------------------------------------------------
@@ -478,6 +518,13 @@ def read_error(
         sheets = _sheets_or_none(path)
         if sheets:
             return DataError(f"{message}{detail}; {_sheet_hint(sheets)}")
+    if fmt in ("csv", "tsv") and "EOF inside string" in detail:
+        return DataError(
+            f'{message}{detail}; a quote (") opened in that row is never closed: close it, '
+            "or remove the stray quote"
+        )
+    if fmt == "parquet":
+        return DataError(f"{message}{detail}; the file may be cut short or damaged: write it again")
     if fmt in ("csv", "tsv") and "Expected" in detail and "fields" in detail:
         sep = options.get("sep", "\t")
         return DataError(
@@ -485,6 +532,82 @@ def read_error(
             "one with --sep (or set dataset.read_options.sep)"
         )
     return DataError(f"{message}{detail}")
+
+
+# -- the table as read ---------------------------------------------------------------
+
+# Fewer rows than this cannot be split into training, validation and test parts.
+MIN_ROWS = 5
+
+
+def header_row(path: Path, fmt: str, options: dict[str, Any]) -> list[str] | None:
+    """The first row of a CSV, TSV or Excel file as written: the reader renames a
+    repeated name ('a', 'a.1'), so repeats are only seen here. None if unknown."""
+    try:
+        if fmt in ("csv", "tsv"):
+            text_options = {k: v for k, v in options.items() if k in ("sep", "encoding")}
+            row = pd.read_csv(
+                path,
+                header=None,
+                nrows=1,
+                dtype=str,
+                keep_default_na=False,
+                **{"sep": "\t", **text_options},
+            )
+        elif fmt == "excel":
+            row = pd.read_excel(
+                path, sheet_name=options.get("sheet_name", 0), header=None, nrows=1, dtype=str
+            )
+        else:
+            return None
+    except Exception:  # noqa: BLE001 - the full read reports what is wrong with the file
+        return None
+    if row.empty:
+        return None
+    return ["" if pd.isna(v) else str(v).strip() for v in row.iloc[0]]
+
+
+def check_table(df: pd.DataFrame, name: str, fmt: str, header: list[str] | None) -> None:
+    """A DataError for a table no model can be built from, saying what to change."""
+    if header:
+        repeated = [n for n in dict.fromkeys(header) if n and header.count(n) > 1]
+        if repeated:
+            raise DataError(
+                f"{name}: the column name {repeated[0]!r} appears {header.count(repeated[0])} "
+                "times in the header; give every column its own name in the first row"
+            )
+    if df.notna().to_numpy().sum() == 0:
+        raise DataError(
+            f"{name}: every cell below the header is empty; there is no data to learn from"
+        )
+    if len(df) < MIN_ROWS:
+        raise DataError(
+            f"{name}: only {len(df)} row(s) of data; at least {MIN_ROWS} are needed to split "
+            "them into training, validation and test parts — use a file with more rows"
+        )
+    if len(df.columns) == 1:
+        hint = ""
+        if fmt in ("csv", "tsv"):
+            hint = (
+                "; if the file has more, its delimiter is not one of , ; tab | "
+                "(or the one given): give the right one with --sep"
+            )
+        raise DataError(
+            f"{name}: only one column ({str(df.columns[0])[:60]!r}) was found; a model needs "
+            f"a target and at least one feature column{hint}"
+        )
+    for column in df.columns:
+        values = df[column]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        infinite = values.abs() == math.inf
+        if infinite.any():
+            first = int(infinite.to_numpy().argmax()) + 1
+            raise DataError(
+                f"{name}: column {column!r} holds {int(infinite.sum())} infinite value(s) "
+                f"(inf or -inf), the first in data row {first}; models cannot learn from "
+                "them — replace them with numbers, or empty those cells so a step can impute them"
+            )
 
 
 # -- column types and task -----------------------------------------------------------
@@ -540,11 +663,18 @@ def infer_task(target: pd.Series) -> str:
     """binary, multiclass or regression, from the target's values."""
     values = target.dropna()
     n_unique = values.nunique()
+    if n_unique == 0:
+        raise DataError(
+            f"target {target.name!r} is empty in every row; there is nothing to predict. "
+            "Pick another target, or cluster without one (--cluster)."
+        )
     if n_unique < 2:
         raise DataError(
-            f"target {target.name!r} has {n_unique} distinct value(s); a model needs at "
-            "least two. Pick another target, or cluster without one (--cluster)."
+            f"target {target.name!r} has only one class ({values.iloc[0]!r}); a model needs "
+            "at least two — pick another target, add rows of other classes, or cluster "
+            "without one (--cluster)."
         )
+    _check_numbers_with_text(target.name, values)
     if n_unique == 2:
         return "binary"
     if pd.api.types.is_float_dtype(values) and not (values == values.round()).all():
@@ -557,6 +687,22 @@ def infer_task(target: pd.Series) -> str:
             "many classes. Pick a numeric or categorical target."
         )
     return "multiclass"
+
+
+def _check_numbers_with_text(name: object, values: pd.Series) -> None:
+    """A target of many numbers with a few words among them is a regression target
+    with bad cells, not hundreds of classes."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return
+    numbers = pd.to_numeric(values.astype(str).str.strip(), errors="coerce")
+    text = values[numbers.isna()]
+    if len(text) and numbers.notna().mean() >= 0.5 and numbers.nunique() > 20:
+        examples = ", ".join(map(repr, text.astype(str).unique()[:3]))
+        raise DataError(
+            f"target {name!r} holds numbers, but {len(text)} row(s) hold text ({examples}); "
+            "a regression target must be numbers only — fix or empty those cells (rows "
+            "without a target are dropped), or pick another target."
+        )
 
 
 def class_labels(target: pd.Series) -> list[Any]:

@@ -15,8 +15,11 @@ import pandas as pd
 
 from runtime.dataset import (
     DataError,
+    check_size,
+    check_table,
     class_labels,
     detect_format,
+    header_row,
     infer_column_type,
     infer_task,
     read_error,
@@ -63,6 +66,7 @@ def read_for_inference(path: Path, fmt: str, options: dict[str, Any]) -> pd.Data
             f"{path.name}: {len(blank)} column(s) have no header (e.g. {blank[0]!r}); "
             "give every column a name in the first row"
         )
+    check_table(df, path.name, fmt, header_row(path, fmt, options))
     return df
 
 
@@ -73,15 +77,19 @@ def default_spec(
     name: str | None = None,
     seed: int = 42,
     read_options: dict[str, Any] | None = None,
+    notes: list[str] | None = None,
 ) -> Spec:
     """Build and validate a default spec; `target=None` means clustering.
 
     `read_options` overrides what is detected about the file: sep, encoding,
-    decimal (CSV and TSV), sheet_name (Excel, by name).
+    decimal (CSV and TSV), sheet_name (Excel, by name). What a person should
+    know about how the data was read (a sheet chosen, a column read as text)
+    is appended to `notes`.
     """
     data_path = Path(data_path)
     if not data_path.is_file():
         raise DataError(f"data file not found: {data_path}")
+    check_size(data_path.name, data_path.stat().st_size)
     fmt, options = detect_format(data_path, read_options)
     df = read_for_inference(data_path, fmt, options)
     df.columns = [str(c) for c in df.columns]
@@ -111,7 +119,15 @@ def default_spec(
 
     features = [c["name"] for c in columns if c["role"] == "feature"]
     if not features:
-        raise DataError(f"{data_path.name}: no column can serve as a feature")
+        ignored = [c["name"] for c in columns if c["role"] == "ignore"]
+        raise DataError(
+            f"{data_path.name}: no column can serve as a feature: besides the target there are "
+            f"only identifiers or free text ({', '.join(map(repr, ignored[:5])) or 'none'}), "
+            "which are ignored; add columns to learn from"
+        )
+    if notes is not None:
+        sheet_given = (read_options or {}).get("sheet_name") is not None
+        notes.extend(data_notes(data_path, fmt, options, df, features, types, sheet_given))
     numeric_only = all(types[c] == "numeric" for c in features)
     model = _default_model(task, len(df), numeric_only)
     steps = _default_steps(df, target, features, types, MODELS_BY_NAME[model["type"]])
@@ -211,3 +227,59 @@ def _default_views(target: str | None, features: list[str], types: dict) -> list
     if len(numeric) >= 2:
         views.append({"view": "correlation", "columns": numeric[:20]})
     return views
+
+
+# A categorical feature with more levels than this gets a note: one-hot keeps
+# only the most frequent MAX_ONE_HOT_CATEGORIES of them.
+MANY_LEVELS = 1000
+
+
+def data_notes(
+    path: Path,
+    fmt: str,
+    options: dict,
+    df: pd.DataFrame,
+    features: list[str],
+    types: dict,
+    sheet_given: bool = False,
+) -> list[str]:
+    """What was decided about the data that a person may want to change."""
+    notes = []
+    if fmt == "excel" and not sheet_given:
+        sheets = sheet_names(path)
+        if len(sheets) > 1:
+            others = ", ".join(repr(s) for s in sheets if s != options["sheet_name"])
+            notes.append(
+                f"{path.name}: read sheet {options['sheet_name']!r} of {len(sheets)} (the others: "
+                f"{others}); to read another, give --sheet NAME to playground init or set "
+                "dataset.read_options.sheet_name in the spec"
+            )
+    for column in features:
+        if types[column] not in ("categorical", "text", "id"):
+            continue
+        values = df[column].dropna().astype(str).str.strip()
+        levels = values.nunique()
+        if types[column] == "categorical" and levels > MANY_LEVELS:
+            notes.append(
+                f"column {column!r} has {levels:,} distinct values; one-hot encoding keeps the "
+                f"{MAX_ONE_HOT_CATEGORIES} most frequent and groups the rest — consider target "
+                "encoding it, or setting its role to ignore"
+            )
+        numbers = pd.to_numeric(values, errors="coerce")
+        words = values[numbers.isna()]
+        if len(words) and numbers.notna().mean() >= 0.5:
+            notes.append(
+                f"column {column!r} mixes numbers and text ({len(words)} of {len(values)} values "
+                f"are not numbers, e.g. {words.iloc[0]!r}); it is read as {types[column]} — fix "
+                "those cells to use it as a number"
+            )
+            continue
+        dates = pd.to_datetime(values.head(500), errors="coerce", format="mixed")
+        if dates.notna().mean() >= 0.5:
+            bad = values.head(500)[dates.isna()]
+            notes.append(
+                f"column {column!r} looks like dates, but {len(bad)} of the first "
+                f"{min(len(values), 500)} values do not parse as one (e.g. {bad.iloc[0]!r}); it "
+                f"is read as {types[column]} — fix those cells to use it as a date"
+            )
+    return notes

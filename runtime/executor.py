@@ -25,7 +25,7 @@ import pandas as pd
 
 from runtime.dataset import DataError, read_error, sha256_of
 from runtime.models import MODELS_BY_NAME, size_warning
-from runtime.spec import Spec, spec_to_dict
+from runtime.spec import Spec, spec_to_dict, steps_using
 from runtime.steps import STEPS_BY_NAME
 
 
@@ -268,6 +268,14 @@ class Runner:
             )
         return digest
 
+    def check(self) -> None:
+        """Read the data and run the enabled steps on it: a missing or changed file, a
+        column the data lacks, a step naming a column that is not there, raise here."""
+        self.raw_data()
+        active = self.spec.active_steps()
+        if active:
+            self.preview(active[-1][0])
+
     def raw_data(self) -> pd.DataFrame:
         sha = self.data_sha256()
         read_call = _renderer().read_call(self.spec.dataset)
@@ -286,9 +294,12 @@ class Runner:
         frame = self.cache.get_or_compute(key, "read", read)
         missing = [c.name for c in self.spec.columns if c.name not in frame.data.columns]
         if missing:
+            users = steps_using(self.spec, missing)
+            used = f" (used by step(s) {', '.join(map(str, users))})" if users else ""
             raise DataError(
-                f"columns {missing[:5]} of the spec are not in {self.spec.dataset.path}; "
-                f"its columns are {list(frame.data.columns)[:20]}"
+                f"columns {missing[:5]} of the spec are not in {self.spec.dataset.path}{used}; "
+                f"its columns are {list(frame.data.columns)[:20]}; remove them from the spec's "
+                "columns and steps, or use data that has them"
             )
         return frame.data
 

@@ -609,6 +609,8 @@ def upgrade(data: dict) -> dict:
 def parse_spec(data: Any) -> Spec:
     """Validate a plain dict (as loaded from YAML or JSON) into a Spec, upgraded from
     an older spec_version if need be."""
+    if data is None:
+        raise SpecError("the spec is empty; write one with `playground init DATA --target COLUMN`")
     if not isinstance(data, dict):
         raise SpecError(f"invalid spec: expected a mapping at the top, got {type(data).__name__}")
     try:
@@ -638,8 +640,31 @@ def loads_spec(text: str, source: str = "spec") -> Spec:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, yaml.constructor.ConstructorError):
+            # e.g. !!python/object/apply:os.system, which the safe loader refuses.
+            problem += "; a spec is plain YAML, and tags that build objects are not allowed"
         raise SpecError(f"{source}: not valid YAML{where}: {problem}") from None
     return parse_spec(data)
+
+
+def steps_using(spec: Spec, names: list[str]) -> list[int]:
+    """The numbers of the steps whose parameters name any of these columns."""
+    wanted = set(names)
+    return [
+        index
+        for index, step in enumerate(spec.steps, start=1)
+        if wanted.intersection(_names_in(step.params))
+    ]
+
+
+def _names_in(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _names_in(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in _names_in(v)]
+    return []
 
 
 def spec_to_dict(spec: Spec) -> dict[str, Any]:

@@ -56,6 +56,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, note, reject, settings
 from hypothesis import strategies as st
+from synthetic import model_dict
 
 from generator import bundle, render
 from generator.literals import markdown_text
@@ -349,6 +350,15 @@ def catalog_steps(c: Chooser, slot, columns: list[dict], has_target: bool) -> li
     return steps
 
 
+def fitting_models(task: str, split_kind: str) -> list:
+    """The task's models a spec may pick with this split (stacking needs random folds)."""
+    return [
+        m
+        for m in models_for_task(task)
+        if not (m.ensemble and m.ensemble.kind == "stacking" and split_kind != "random")
+    ]
+
+
 def build_shape(c: Chooser) -> tuple[dict, list[Slot]]:
     """{"spec": a spec, "schema": an API input schema}, with T slots for user text."""
     slots: list[Slot] = []
@@ -437,7 +447,7 @@ def build_shape(c: Chooser) -> tuple[dict, list[Slot]]:
         "explore": c.subset(explore, 0),
         "steps": steps,
         "split": split,
-        "model": {"type": c.pick([m.name for m in models_for_task(task)])},
+        "model": model_dict(c.pick(fitting_models(task, split["kind"])), task),
         "evaluation": {"cv_folds": c.pick([None, 3])},
     }
     # The API's input schema: one entry per feature; categories are user text too.

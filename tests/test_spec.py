@@ -252,7 +252,11 @@ def test_parse_spec_does_not_change_its_input():
 
 @pytest.mark.parametrize(
     "data, fragment",
-    [([1, 2], "expected a mapping at the top, got list"), ("text", "got str"), (None, "mapping")],
+    [
+        ([1, 2], "expected a mapping at the top, got list"),
+        ("text", "got str"),
+        (None, "the spec is empty"),
+    ],
 )
 def test_spec_that_is_not_a_mapping(data, fragment):
     with pytest.raises(SpecError, match=fragment):
@@ -315,7 +319,7 @@ def test_canary_would_be_created_by_an_unsafe_loader(tmp_path):
     [
         (b"name: [unclosed", "not valid YAML"),
         (b"\xff\xfe\x00binary", "not a UTF-8 text file"),
-        (b"", "expected a mapping"),
+        (b"", "the spec is empty"),
         (b"- a\n- b\n", "expected a mapping"),
     ],
 )
