@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -403,3 +407,50 @@ def test_the_runs_command_lists_runs_by_home_or_project(store, capsys, monkeypat
     monkeypatch.setenv("PLAYGROUND_HOME", str(store.home / "empty"))
     assert main(["runs", "one"]) == 2
     assert_user_error(2, *capsys.readouterr(), "no AI-Playground database at")
+
+
+# A process writing to the store as fast as it can, until it is killed.
+WRITER = """
+import sys
+from runtime.spec import load_spec
+from runtime.store import Store
+
+store = Store(home=sys.argv[1])
+spec = load_spec(sys.argv[2])
+project = store.create_project("killed mid-write")
+history = store.history(project.id)
+seed = 0
+while True:
+    seed += 1
+    spec.seed = seed
+    history.push(spec)
+    print(seed, flush=True)  # only once the version is committed
+"""
+
+
+@pytest.mark.slow
+def test_a_server_killed_mid_write_loses_nothing_committed(tmp_path):
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    home = tmp_path / "home"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(home), str(spec_file)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    committed = [int(writer.stdout.readline()) for _ in range(40)]
+    os.kill(writer.pid, signal.SIGKILL)  # no chance to finish a write or close the database
+    writer.wait(30)
+
+    store = Store(home=home)
+    (project,) = store.projects()
+    versions = seeds(store.history(project.id))
+    # Every version reported committed is there, in order; at most one more made it.
+    assert versions[: len(committed)] == committed
+    assert len(versions) - len(committed) <= 1
+    with sqlite3.connect(home / "playground.db") as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    # The store carries on: a new version after the crash.
+    store.history(project.id).push(spec_with_seed(999))
+    assert seeds(store.history(project.id))[-1] == 999
+    store.close()
