@@ -1,7 +1,7 @@
 """Adversarial user text reaches the generated code only as Python literals.
 
 Column names, category values, class labels, the data file name, the project
-name, read options and free-text step parameters (ratio's `output`,
+name, read options and free-text step parameters (arithmetic's `output`,
 impute_categorical's `fill_value`) are fuzzed with hypothesis, mixing arbitrary
 unicode with payloads aimed at every layer a value passes through: Python
 source (quotes, backslashes, line breaks, code), Jinja (`{{ }}`, `{% %}` and
