@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # Numbers, categories with gaps: the penguins species example.
 EXAMPLE = ROOT / "examples" / "penguins_species.yaml"
 # Generated requests per API operation; about five times as many are sent in all
-# (schemathesis adds its coverage phase). Raise it for the long run before a release.
-FUZZ_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "40"))
+# (schemathesis adds its coverage phase); PLAYGROUND_FULL_FUZZ=1 for the long run
+# before a release (about 1,000 requests or more).
+FUZZ_EXAMPLES = 250 if os.environ.get("PLAYGROUND_FULL_FUZZ") else 40
 
 pytestmark = pytest.mark.slow
 

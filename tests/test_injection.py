@@ -10,7 +10,8 @@ cell markers, shells, Markdown, black/ruff pragmas, keywords and dunders.
 Payloads that would do something when executed touch an absolute canary file
 (or a relative one); no canary may ever exist.
 
-- test_user_text_is_only_ever_a_literal (10,000 examples, render only): for a
+- test_user_text_is_only_ever_a_literal (10,000 examples, render only; 3,000 in
+  make test, the full count with PLAYGROUND_FULL_FUZZ=1): for a
   spec made of adversarial text, every generated source (preprocessing.py,
   train.py, the notebook's percent source, predict.py, app/main.py,
   tests/test_bundle.py) is, byte for byte, the source rendered for the same
@@ -23,7 +24,8 @@ Payloads that would do something when executed touch an absolute canary file
 - test_formatted_code_is_black_clean (30 examples, hypothesis-drawn shapes):
   the same check with every source compiled, and black leaves the formatted
   preprocessing.py and train.py unchanged.
-- test_adversarial_project_builds_runs_and_exports (slow, 25 examples, real
+- test_adversarial_project_builds_runs_and_exports (slow, 25 examples, 10 in make
+  test, real
   data): a CSV or Parquet file with adversarial names and values goes through
   default_spec, the runtime run, render_bundle and write_bundle; every .py file
   and notebook code cell parses and is black-clean, the bundle is ruff-clean,
@@ -698,6 +700,12 @@ def layout(index: int) -> tuple[dict, list[Slot], dict[str, Cut]]:
 ARTIFACTS = ["preprocessing.py", "train.py", "notebook.py", "predict.py", "app/main.py"]
 ARTIFACTS.append("tests/test_bundle.py")
 
+# The full fuzz run (before a release, PLAYGROUND_FULL_FUZZ=1): 10,000 rendered
+# specs and 25 projects built and run; make test runs fewer of each.
+FULL_FUZZ = bool(os.environ.get("PLAYGROUND_FULL_FUZZ"))
+RENDER_EXAMPLES = 10_000 if FULL_FUZZ else 3_000
+PROJECT_EXAMPLES = 25 if FULL_FUZZ else 10
+
 QUICK = settings(
     deadline=None,
     derandomize=True,
@@ -706,14 +714,15 @@ QUICK = settings(
 )
 
 
-@settings(QUICK, max_examples=10_000)
+@settings(QUICK, max_examples=RENDER_EXAMPLES)
 @given(
     index=st.integers(0, N_LAYOUTS - 1),
     pool=st.text(_chars, max_size=48),
     noise=st.binary(min_size=256, max_size=256),
 )
 def test_user_text_is_only_ever_a_literal(index, pool, noise):
-    """10,000 examples: every source is its placeholder rendering but for literals.
+    """10,000 examples (3,000 in make test): every source is its placeholder rendering
+    but for literals.
 
     Each example also compiles one source for real (in turn), on top of the
     token-level argument of assert_same_code_but_literals.
@@ -1002,7 +1011,7 @@ def literal_assigned(source: str, name: str) -> Any:
 
 @pytest.mark.slow
 @settings(
-    max_examples=25,
+    max_examples=PROJECT_EXAMPLES,
     deadline=None,
     derandomize=True,
     database=None,

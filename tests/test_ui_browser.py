@@ -134,7 +134,20 @@ def shown_metrics(page) -> dict[str, dict[str, float]]:
     return shown
 
 
-def train_and_download(page, tmp_path: Path) -> tuple[dict, Path]:
+def explain_row(page, row: int) -> None:
+    """After training: explain one test row; the explanations are recorded in the spec."""
+    field = page.locator(".bk-input-group").filter(has_text="Test row to explain").locator("input")
+    field.fill(str(row))
+    field.press("Enter")
+    page.get_by_role("button", name="Explain", exact=True).click()
+    shows(page, f"SHAP explanation of one row: test row {row}", timeout=120000)
+    shows(page, "Explanations recorded")
+    shows(page, "Partial dependence of")
+    # Recording the explanations did not make the run stale.
+    expect(page.get_by_text("train again to see its numbers")).to_have_count(0)
+
+
+def train_and_download(page, tmp_path: Path, explain: int | None = None) -> tuple[dict, Path]:
     tab(page, "5 · Train & results")
     page.get_by_role("button", name="Train", exact=True).click()
     shows(page, "Trained in", timeout=120000)
@@ -142,6 +155,8 @@ def train_and_download(page, tmp_path: Path) -> tuple[dict, Path]:
     # The result plots appear under the metrics once drawn.
     shows(page, "Plots (the notebook draws the same)")
     expect(page.get_by_text("Drawing the plots…")).to_have_count(0, timeout=120000)
+    if explain is not None:
+        explain_row(page, explain)
     tab(page, "6 · Export")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the project (.zip)").click()
@@ -214,9 +229,13 @@ def test_click_through_regression_with_a_date_column(page, tmp_path):
     shows(page, "(regression)")
     tab(page, "3 · Prepare")
     shows(page, "Date parts")
-    shown, project = train_and_download(page, tmp_path)
+    shown, project = train_and_download(page, tmp_path, explain=3)
     assert "r2" in shown
     assert_page_matches(shown, notebook_metrics(project, tmp_path))
+    # The notebook explains the row the page explained, with the same views.
+    drawn = json.loads((tmp_path / "notebook-output" / "plots.json").read_text())
+    assert any("shap_row" in key for key in drawn), sorted(drawn)
+    assert any("partial_dependence" in key for key in drawn), sorted(drawn)
 
 
 def test_editing_an_early_step_updates_preview_and_code_and_undo_restores(page):
@@ -271,26 +290,6 @@ def test_a_reload_reopens_the_project_from_the_list(page):
     page.get_by_role("button", name="Reopen").click()
     shows(page, "Reopened 'wine'")
     shows(page, "(multiclass)")
-
-
-def test_explaining_a_row_after_training(page):
-    open_example(page, "penguins.csv", "species")
-    tab(page, "4 · Split & model")
-    select(page, "Model", "Decision tree")
-    page.get_by_role("button", name="Use this model").click()
-    shows(page, "Model: Decision tree")
-    tab(page, "5 · Train & results")
-    page.get_by_role("button", name="Train", exact=True).click()
-    shows(page, "Trained in", timeout=120000)
-    row = page.locator(".bk-input-group").filter(has_text="Test row to explain").locator("input")
-    row.fill("3")
-    row.press("Enter")
-    page.get_by_role("button", name="Explain", exact=True).click()
-    shows(page, "SHAP explanation of one row: test row 3", timeout=120000)
-    shows(page, "Explanations recorded")
-    shows(page, "Partial dependence of")
-    # Recording the explanations did not make the run stale.
-    expect(page.get_by_text("train again to see its numbers")).to_have_count(0)
 
 
 def test_an_ensemble_with_a_chosen_threshold_trains_from_the_model_form(page, tmp_path):
