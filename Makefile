@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := out/demo
 
-.PHONY: run demo test setup lint clean
+.PHONY: run demo test bench setup lint clean
 
 setup: $(STAMP)
 
@@ -34,9 +34,19 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -n 2
 
+# Benchmarks against plain pandas/scikit-learn (and FLAML) baselines, measured in
+# the same run; writes bench/RESULTS.md. Not part of make test. QUICK=1 runs small sizes.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench $(if $(QUICK),--quick) $(BENCH)
+
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/black --check runtime generator playground_ui tests
+	$(BIN)/black --check runtime generator playground_ui tests bench
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
