@@ -62,18 +62,25 @@ def build_app(
         sizing_mode="stretch_width",
         styles={"border-bottom": "1px solid #ddd"},
     )
-    tabs = pn.Tabs(
-        ("1 · Data", DataView(ws)),
-        ("2 · Explore", ExploreView(ws)),
-        ("3 · Prepare", PrepareView(ws)),
-        ("4 · Split & model", ModelView(ws)),
-        ("5 · Train & results", TrainView(ws)),
-        ("6 · Export", ExportView(ws)),
-        ("7 · Runs", RunsView(ws)),
-        ("8 · Tune", TuneView(ws)),
-        dynamic=True,
-        sizing_mode="stretch_width",
-    )
+    views = {
+        "1 · Data": DataView(ws),
+        "2 · Explore": ExploreView(ws),
+        "3 · Prepare": PrepareView(ws),
+        "4 · Split & model": ModelView(ws),
+        "5 · Train & results": TrainView(ws),
+        "6 · Export": ExportView(ws),
+        "7 · Runs": RunsView(ws),
+        "8 · Tune": TuneView(ws),
+    }
+    tabs = pn.Tabs(*views.items(), dynamic=True, sizing_mode="stretch_width")
+
+    def show_active(*_):
+        # Only the tab in front follows each edit; the others catch up when shown.
+        for position, view in enumerate(views.values()):
+            view.shown.show(position == tabs.active)
+
+    tabs.param.watch(show_active, "active")
+    show_active()
     app = pn.Column(
         header,
         pn.bind(_message, ws.param.message, ws.param.message_kind),
@@ -81,6 +88,7 @@ def build_app(
         sizing_mode="stretch_width",
     )
     app.workspace = ws  # for tests and debugging
+    app.tabs, app.views = tabs, views
     return app
 
 

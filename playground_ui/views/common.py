@@ -1,5 +1,5 @@
-"""Pieces every stage view uses: the code panel, the table of a frame, and work done
-off the page's thread."""
+"""Pieces every stage view uses: the base class that re-renders a tab only while it is
+shown, the code panel, the table of a frame, and work done off the page's thread."""
 
 from __future__ import annotations
 
@@ -9,12 +9,67 @@ from typing import Any
 
 import pandas as pd
 import panel as pn
+import param
+from panel.viewable import Viewer
 
 from ..state import Workspace
 
+# The workspace's change counters a view may depend on.
+WATCHED = ("revision", "data_revision", "runs_revision", "result")
 
-def code_panel(workspace: Workspace, which: str) -> pn.viewable.Viewable:
+
+class Shown(param.Parameterized):
+    """The workspace's change counters as one tab sees them.
+
+    They follow the workspace while the tab is shown and catch up when it is shown
+    again, so an edit re-renders the tab in front of the user, not all eight: the
+    Explore tab's plots and the Export tab's files are not rebuilt for an edit made
+    on the Prepare tab."""
+
+    revision = param.Integer(default=0)
+    data_revision = param.Integer(default=0)
+    runs_revision = param.Integer(default=0)
+    result = param.Parameter(default=None)
+
+    def __init__(self, workspace: Workspace, **params):
+        super().__init__(**params)
+        self.ws = workspace
+        self.visible = False
+        self.catch_up()
+        workspace.param.watch(self._changed, list(WATCHED))
+
+    def _changed(self, *_):
+        if self.visible:
+            self.catch_up()
+
+    def show(self, visible: bool) -> None:
+        self.visible = visible
+        if visible:
+            self.catch_up()
+
+    def catch_up(self) -> None:
+        changed = {
+            name: getattr(self.ws, name)
+            for name in WATCHED
+            if getattr(self, name) is not getattr(self.ws, name)
+        }
+        if changed:
+            self.param.update(**changed)
+
+
+class StageView(Viewer):
+    """A tab of the app: `ws` is the session's workspace; bind to `shown`'s counters, not
+    the workspace's, so that the tab re-renders only while it is shown."""
+
+    def __init__(self, workspace: Workspace, shown: Shown | None = None, **params):
+        super().__init__(**params)
+        self.ws = workspace
+        self.shown = shown or Shown(workspace)
+
+
+def code_panel(view: StageView, which: str) -> pn.viewable.Viewable:
     """The code the export will contain for what is on screen, updated on every change."""
+    workspace = view.ws
     editor = pn.widgets.CodeEditor(
         value="",
         language="python",
@@ -30,7 +85,7 @@ def code_panel(workspace: Workspace, which: str) -> pn.viewable.Viewable:
         except Exception as exc:  # noqa: BLE001 - the panel says why it cannot show code
             editor.value = f"# The code cannot be rendered yet: {exc}"
 
-    workspace.param.watch(refresh, "revision")
+    view.shown.param.watch(refresh, "revision")
     refresh()
     return pn.Card(
         editor,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import panel as pn
-from panel.viewable import Viewer
 
 from runtime.spec import ColumnSpec, Spec
 
 from ..state import UPLOAD_SUFFIXES, Workspace, example_files
-from .common import code_panel, split_layout, table
+from .common import StageView, code_panel, split_layout, table
 
 NO_TARGET = "(none: find clusters)"
 TYPES = list(ColumnSpec.model_fields["type"].annotation.__args__)
@@ -18,10 +17,9 @@ ROLES = ["feature", "ignore", "target", "group", "date"]
 TASKS = list(Spec.model_fields["task"].annotation.__args__)
 
 
-class DataView(Viewer):
+class DataView(StageView):
     def __init__(self, workspace: Workspace, **params):
-        super().__init__(**params)
-        self.ws = workspace
+        super().__init__(workspace, **params)
         self.upload = pn.widgets.FileInput(accept=",".join(UPLOAD_SUFFIXES), multiple=False)
         self.upload.param.watch(self._uploaded, "value")
         examples = list(example_files())
@@ -148,12 +146,12 @@ class DataView(Viewer):
         load = pn.Row(
             pn.Column(pn.pane.Markdown("**Upload a data file**"), self.upload),
             pn.Column(self.example, self.open_example),
-            pn.bind(self._projects, self.ws.param.data_revision),
+            pn.bind(self._projects, self.shown.param.data_revision),
         )
         main = pn.Column(
             load,
-            pn.bind(self._columns, self.ws.param.revision),
-            pn.bind(self._rows, self.ws.param.data_revision),
+            pn.bind(self._columns, self.shown.param.revision),
+            pn.bind(self._rows, self.shown.param.data_revision),
             sizing_mode="stretch_width",
         )
-        return split_layout(main, code_panel(self.ws, "preprocessing.py"))
+        return split_layout(main, code_panel(self, "preprocessing.py"))

@@ -8,18 +8,16 @@ draws the same explanations with the same numbers.
 from __future__ import annotations
 
 import panel as pn
-from panel.viewable import Viewer
 
 from runtime.explain import why_not_explained
 
 from ..state import USER_ERRORS, Workspace
-from .common import in_background, table
+from .common import StageView, in_background, table
 
 
-class ExplainSection(Viewer):
+class ExplainSection(StageView):
     def __init__(self, workspace: Workspace, **params):
-        super().__init__(**params)
-        self.ws = workspace
+        super().__init__(workspace, **params)
         self.row = pn.widgets.IntInput(
             label="Test row to explain (its position in the test split, from 0)",
             value=0,
@@ -89,7 +87,7 @@ class ExplainSection(Viewer):
     def __panel__(self):
         return pn.Column(
             pn.pane.Markdown("### Explain the model"),
-            pn.bind(self._intro, self.ws.param.revision, self.ws.param.result),
+            pn.bind(self._intro, self.shown.param.revision, self.shown.param.result),
             pn.Row(self.row, self.button),
             self.area,
             sizing_mode="stretch_width",

@@ -4,20 +4,18 @@ same rendered plots.py the exported notebook calls."""
 from __future__ import annotations
 
 import panel as pn
-from panel.viewable import Viewer
 
 from runtime.plots import PLOT_TYPES
 
 from ..state import Workspace
-from .common import code_panel, split_layout
+from .common import StageView, code_panel, split_layout
 
 VIEWS = [p for p in PLOT_TYPES if p.kind == "explore"]
 
 
-class ExploreView(Viewer):
+class ExploreView(StageView):
     def __init__(self, workspace: Workspace, **params):
-        super().__init__(**params)
-        self.ws = workspace
+        super().__init__(workspace, **params)
         self.view = pn.widgets.Select(label="View", options={p.title: p.name for p in VIEWS})
         self.columns = pn.widgets.MultiChoice(label="Columns", options=[])
         add = pn.widgets.Button(label="Add view", color="primary")
@@ -74,7 +72,7 @@ class ExploreView(Viewer):
             pn.Row(self.view, self.columns, sizing_mode="stretch_width"),
             pn.bind(self._help, self.view),
             self.add_button,
-            pn.bind(self._views, self.ws.param.revision),
+            pn.bind(self._views, self.shown.param.revision),
             sizing_mode="stretch_width",
         )
-        return split_layout(main, code_panel(self.ws, "plots.py"))
+        return split_layout(main, code_panel(self, "plots.py"))

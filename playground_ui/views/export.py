@@ -5,17 +5,16 @@ from __future__ import annotations
 import io
 
 import panel as pn
-from panel.viewable import Viewer
 
 from ..state import USER_ERRORS, Workspace
+from .common import StageView
 
 LANGUAGES = {".py": "python", ".md": "markdown", ".yaml": "yaml", ".json": "json", ".txt": "text"}
 
 
-class ExportView(Viewer):
+class ExportView(StageView):
     def __init__(self, workspace: Workspace, **params):
-        super().__init__(**params)
-        self.ws = workspace
+        super().__init__(workspace, **params)
         self.importer = pn.widgets.FileInput(accept=".zip,.yaml,.yml")
         self.importer.param.watch(self._imported, "value")
 
@@ -81,7 +80,7 @@ class ExportView(Viewer):
 
     def __panel__(self):
         return pn.Column(
-            pn.bind(self._files, self.ws.param.revision, self.ws.param.result),
+            pn.bind(self._files, self.shown.param.revision, self.shown.param.result),
             pn.pane.Markdown(
                 "#### Restore a session\nImport a zip this playground exported (or its "
                 "`spec.yaml` for the data that is open) to continue where it left off."

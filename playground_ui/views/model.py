@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import panel as pn
-from panel.viewable import Viewer
 
 from runtime.models import MODELS_BY_NAME
 
 from ..forms import ParamForm
 from ..state import Workspace
-from .common import code_panel, split_layout
+from .common import StageView, code_panel, split_layout
 
 # The decision threshold of a binary classifier: how it is chosen (spec.decision.rule).
 DECISION_RULES = {
@@ -27,10 +26,9 @@ SPLIT_KINDS = {
 }
 
 
-class ModelView(Viewer):
+class ModelView(StageView):
     def __init__(self, workspace: Workspace, **params):
-        super().__init__(**params)
-        self.ws = workspace
+        super().__init__(workspace, **params)
         self.form: ParamForm | None = None
         self.model_type = pn.widgets.Select(label="Model")
         self._syncing = False
@@ -270,10 +268,10 @@ class ModelView(Viewer):
             )
 
         main = pn.Column(
-            pn.bind(self._split, self.ws.param.revision),
-            pn.bind(models, self.ws.param.revision),
-            pn.bind(self._model, self.ws.param.revision, self.model_type),
-            pn.bind(self._decision, self.ws.param.revision, self.ws.param.result),
+            pn.bind(self._split, self.shown.param.revision),
+            pn.bind(models, self.shown.param.revision),
+            pn.bind(self._model, self.shown.param.revision, self.model_type),
+            pn.bind(self._decision, self.shown.param.revision, self.shown.param.result),
             sizing_mode="stretch_width",
         )
-        return split_layout(main, code_panel(self.ws, "train.py"))
+        return split_layout(main, code_panel(self, "train.py"))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import panel as pn
 import param
-from panel.viewable import Viewer
 
 from runtime.steps import STEPS_BY_NAME
 
 from ..forms import ParamForm
 from ..state import Workspace
-from .common import code_panel, split_layout, table
+from .common import StageView, code_panel, split_layout, table
 
 STAGE_TITLES = {
     "clean": "Clean rows (before the split)",
@@ -29,13 +28,12 @@ def _summary(params: dict) -> str:
     return "; ".join(shown[:4])
 
 
-class PrepareView(Viewer):
+class PrepareView(StageView):
     selected = param.Integer(default=0, doc="The step whose preview is shown (1-based).")
     editing = param.Integer(default=0, doc="The step whose form is open (0: adding one).")
 
     def __init__(self, workspace: Workspace, **params):
-        super().__init__(**params)
-        self.ws = workspace
+        super().__init__(workspace, **params)
         self.stage = pn.widgets.Select(
             label="Stage", options={v: k for k, v in STAGE_TITLES.items()}, value="learn"
         )
@@ -169,9 +167,9 @@ class PrepareView(Viewer):
 
     def __panel__(self):
         main = pn.Column(
-            pn.bind(self._steps, self.ws.param.revision),
-            pn.bind(self._form, self.ws.param.revision, self.param.editing, self.step_type),
-            pn.bind(self._preview, self.ws.param.revision, self.param.selected),
+            pn.bind(self._steps, self.shown.param.revision),
+            pn.bind(self._form, self.shown.param.revision, self.param.editing, self.step_type),
+            pn.bind(self._preview, self.shown.param.revision, self.param.selected),
             sizing_mode="stretch_width",
         )
-        return split_layout(main, code_panel(self.ws, "preprocessing.py"))
+        return split_layout(main, code_panel(self, "preprocessing.py"))

@@ -10,14 +10,13 @@ import io
 
 import pandas as pd
 import panel as pn
-from panel.viewable import Viewer
 
 from runtime.leaderboard import SPLIT_TITLES, available_metrics, default_metric
 from runtime.metrics import METRICS_BY_NAME, higher_is_better
 from runtime.store import StoreError
 
 from ..state import USER_ERRORS, Workspace
-from .common import table
+from .common import StageView, table
 
 ALL_MODELS = "(every model)"
 DIFF_VIEWS = ["Changes", "YAML diff"]
@@ -27,10 +26,9 @@ def run_label(run) -> str:
     return f"run {run.id} · {run.model} · {run.status}"
 
 
-class RunsView(Viewer):
+class RunsView(StageView):
     def __init__(self, workspace: Workspace, **params):
-        super().__init__(**params)
-        self.ws = workspace
+        super().__init__(workspace, **params)
         self.metric = pn.widgets.Select(label="Rank by", options=[], width=220)
         self.split = pn.widgets.Select(
             label="On", options={title: s for s, title in SPLIT_TITLES.items()}, width=200
@@ -57,7 +55,7 @@ class RunsView(Viewer):
             widget.param.watch(lambda _: self.draw_diff(), "value")
         self.run_a.param.watch(lambda _: self._run_a_changed(), "value")
         # A run ended, another project opened: the runs may have changed.
-        self.ws.param.watch(lambda _: self.reload(), ["runs_revision", "data_revision"])
+        self.shown.param.watch(lambda _: self.reload(), ["runs_revision", "data_revision"])
         self.reload()
 
     # -- reading the store ---------------------------------------------------------

@@ -8,13 +8,12 @@ import panel as pn
 from bokeh.models import ColumnDataSource
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
-from panel.viewable import Viewer
 
 from runtime.jobs import CurveEvent, StageEvent
 from runtime.models import MODELS_BY_NAME
 
 from ..state import USER_ERRORS, Workspace
-from .common import code_panel, in_background, split_layout, table
+from .common import StageView, code_panel, in_background, split_layout, table
 from .explain import ExplainSection
 
 
@@ -26,10 +25,9 @@ def metrics_frame(report: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-class TrainView(Viewer):
+class TrainView(StageView):
     def __init__(self, workspace: Workspace, **params):
-        super().__init__(**params)
-        self.ws = workspace
+        super().__init__(workspace, **params)
         self.train_button = pn.widgets.Button(label="Train", color="primary", width=140)
         self.train_button.on_click(self._start)
         self.cancel_button = pn.widgets.Button(label="Cancel", width=100, visible=False)
@@ -215,11 +213,11 @@ class TrainView(Viewer):
             pn.Row(self.train_button, self.cancel_button, self.status, sizing_mode="stretch_width"),
             self.progress,
             self.curve_area,
-            pn.bind(self._results, self.ws.param.revision, self.ws.param.result),
-            ExplainSection(self.ws),
+            pn.bind(self._results, self.shown.param.revision, self.shown.param.result),
+            ExplainSection(self.ws, shown=self.shown),
             sizing_mode="stretch_width",
         )
-        return split_layout(main, code_panel(self.ws, "train.py"))
+        return split_layout(main, code_panel(self, "train.py"))
 
 
 def model_notes(report: dict) -> list[str]:

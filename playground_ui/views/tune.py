@@ -10,14 +10,13 @@ from __future__ import annotations
 import pandas as pd
 import panel as pn
 from matplotlib.figure import Figure
-from panel.viewable import Viewer
 
 from runtime.metrics import higher_is_better, metrics_for
 from runtime.models import MODELS_BY_NAME
 from runtime.search_space import Dimension, allowed_values
 
 from ..state import USER_ERRORS, Workspace
-from .common import table
+from .common import StageView, table
 
 METHODS = {"TPE (learns from earlier trials)": "tpe", "Random": "random", "Grid": "grid"}
 PRUNERS = {"None": "none", "Median": "median", "Successive halving": "successive_halving"}
@@ -62,10 +61,9 @@ class SpaceRow:
         return {"choices": list(self.choices.value)}
 
 
-class TuneView(Viewer):
+class TuneView(StageView):
     def __init__(self, workspace: Workspace, **params):
-        super().__init__(**params)
-        self.ws = workspace
+        super().__init__(workspace, **params)
         self.method = pn.widgets.Select(label="Method", options=METHODS, width=220)
         self.metric = pn.widgets.Select(label="Metric (on the training split)", width=220)
         self.trials = pn.widgets.IntInput(label="Trials", value=30, start=1, width=100)
@@ -95,7 +93,7 @@ class TuneView(Viewer):
         self._job = None
         self._poll = None
         self._shown = -1
-        self.ws.param.watch(lambda *_: self._load(), "revision")
+        self.shown.param.watch(lambda *_: self._load(), "revision")
         self._load()
 
     # -- settings ----------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""Only the tab in front follows an edit; the others catch up when they are shown.
+
+The browser tests check what each tab shows after edits made on others; this
+checks the bookkeeping that keeps hidden tabs from re-rendering on every edit."""
+
+from __future__ import annotations
+
+from bokeh.document import Document
+
+from playground_ui.app import build_app
+
+PREPARE, EXPLORE = "3 · Prepare", "2 · Explore"
+
+
+def test_an_edit_reaches_the_tab_in_front_and_the_others_when_shown(tmp_path):
+    app = build_app(tmp_path)
+    app.get_root(Document())
+    ws = app.workspace
+    assert ws.load_example("penguins.csv")
+    names = list(app.views)
+    app.tabs.active = names.index(PREPARE)
+    # Opening data on the Data tab reached Prepare when it was shown.
+    assert app.views[PREPARE].shown.revision == ws.revision
+
+    strategy = ws.spec.steps[0].params["strategy"]
+    new = "mean" if strategy != "mean" else "median"
+    assert ws.update_step(1, {**ws.spec.steps[0].params, "strategy": new})
+
+    assert app.views[PREPARE].shown.revision == ws.revision
+    hidden = [name for name in names if name != PREPARE]
+    assert all(app.views[name].shown.revision < ws.revision for name in hidden)
+
+    app.tabs.active = names.index(EXPLORE)
+    assert app.views[EXPLORE].shown.revision == ws.revision
+    assert app.views[EXPLORE].shown.data_revision == ws.data_revision
+    assert app.views["6 · Export"].shown.revision < ws.revision
