@@ -38,10 +38,20 @@ def _message(text: str, kind: str):
 
 
 def build_app(
-    home: str | Path | None = None, store: Store | None = None, jobs: Jobs | None = None
+    home: str | Path | None = None,
+    store: Store | None = None,
+    jobs: Jobs | None = None,
+    login: bool = False,
 ) -> pn.viewable.Viewable:
-    """The whole app for one session; sessions share the store and jobs, never a Workspace."""
-    ws = Workspace(home or playground_home(), store=store, jobs=jobs)
+    """The whole app for one session; sessions share the store and jobs, never a Workspace.
+
+    With `login` (the server asks for one) the session's projects are its user's own.
+    """
+    owner = pn.state.user if login else None
+    if login and not owner:
+        # Never fall back to everyone's projects: the login did not name a user.
+        return pn.pane.Markdown("## AI-Playground\nLog in to see your projects.")
+    ws = Workspace(home or playground_home(), store=store, jobs=jobs, owner=owner)
     undo = pn.widgets.Button(label="↶ Undo", description="Undo the last change to the spec")
     redo = pn.widgets.Button(label="↷ Redo", description="Redo what was undone")
     undo.on_click(lambda _: ws.undo())
@@ -111,8 +121,10 @@ def serve(port: int = 5006, home: str | Path | None = None, show: bool = False, 
     # An upload reaches the server as one base64 websocket message; Tornado drops a
     # larger one than this without a word, so it follows the upload limit.
     kwargs.setdefault("websocket_max_message_size", max_upload_bytes() * 4 // 3 + 2**20)
+    # Panel's built-in logins; with one, every user has projects of their own.
+    login = any(kwargs.get(option) for option in ("basic_auth", "oauth_provider"))
     return pn.serve(
-        lambda: build_app(home, store, jobs),
+        lambda: build_app(home, store, jobs, login=login),
         port=port,
         show=show,
         title="AI-Playground",

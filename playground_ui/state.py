@@ -87,10 +87,18 @@ class Workspace(param.Parameterized):
     runs_revision = param.Integer(default=0, doc="Counts runs ended here; the Runs tab redraws.")
 
     def __init__(
-        self, home: str | Path, store: Store | None = None, jobs: Jobs | None = None, **params: Any
+        self,
+        home: str | Path,
+        store: Store | None = None,
+        jobs: Jobs | None = None,
+        owner: str | None = None,
+        **params: Any,
     ):
         super().__init__(**params)
         self.home = Path(home)
+        # The logged-in user: the session makes, lists and opens only their projects.
+        # None without a login, where every stored project is the one person's.
+        self.owner = owner
         # Projects, their data and every spec version live in the store, so a
         # reloaded page (or a restarted server) reopens the work where it was.
         self.store = store or Store(home=self.home)
@@ -123,7 +131,7 @@ class Workspace(param.Parameterized):
         return self.project.directory if self.project else None
 
     def _new_project(self, file_name: str, content: bytes | Path) -> Project:
-        project = self.store.create_project(Path(file_name).stem or "project")
+        project = self.store.create_project(Path(file_name).stem or "project", owner=self.owner)
         try:
             return self.store.set_data(project.id, file_name, content)
         except Exception:
@@ -131,14 +139,14 @@ class Workspace(param.Parameterized):
             raise
 
     def projects(self) -> list[Project]:
-        """Every stored project, the most recently changed first."""
-        return self.store.projects()
+        """Every stored project of this session's user, the most recently changed first."""
+        return self.store.projects(owner=self.owner)
 
     def open_project(self, project_id: int) -> bool:
         """Reopen a stored project at its current spec."""
         try:
-            project = self.store.project(project_id)
-            history = self.store.history(project_id)
+            project = self.store.project(project_id, owner=self.owner)
+            history = self.store.history(project_id, owner=self.owner)
             spec = history.current()
         except (*USER_ERRORS, StoreError) as exc:
             return self._refuse(exc)
@@ -702,10 +710,10 @@ class Workspace(param.Parameterized):
 
     def runs(self) -> list[Run]:
         """Every run of the open project, newest first, as the store holds them."""
-        return self.store.runs(self.project.id) if self.project else []
+        return self.store.runs(self.project.id, owner=self.owner) if self.project else []
 
     def project_run(self, run_id: int) -> Run:
-        run = self.store.run(run_id)
+        run = self.store.run(run_id, owner=self.owner)
         if self.project is None or run.project_id != self.project.id:
             raise StoreError(f"run {run_id} belongs to another project; open that project first")
         return run

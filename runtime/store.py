@@ -26,6 +26,15 @@ workers, the CLI): every operation is one short transaction; SQLite runs in
 WAL mode and a writing transaction takes the write lock when it begins.
 Everything returned is a frozen snapshot (`Project`, `Run`); change things
 through the store's methods.
+
+Owners: served with a login, every project belongs to the user who made it
+(`create_project(name, owner="ana")`), and the reading methods given
+`owner="ana"` answer as if the projects of others did not exist, so a user
+cannot open another's project, runs or exports even by id. Without a login
+(owner None) the playground is one person's tool and every project is theirs.
+
+The schema carries a version (table `schema_version`); a store opened on an
+older database upgrades it in place, keeping everything in it.
 """
 
 from __future__ import annotations
@@ -53,7 +62,9 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -85,6 +96,9 @@ MAIN_METRIC = {
     }.items()
 }
 MAX_NAME = 200
+MAX_OWNER = 200
+# Version 1: projects have an owner. (Databases from before it have no version: 0.)
+SCHEMA_VERSION = 1
 
 
 class StoreError(ValueError):
@@ -116,6 +130,15 @@ class _ProjectRow(_Base):
     data_sha256: Mapped[str | None] = mapped_column(String(64))
     # Position of the current spec version (0: none yet).
     spec_position: Mapped[int] = mapped_column(default=0)
+    # The logged-in user who made it; None when the playground runs without a login.
+    owner: Mapped[str | None] = mapped_column(String(MAX_OWNER), index=True)
+
+
+class _SchemaVersionRow(_Base):
+    __tablename__ = "schema_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int]
 
 
 class _SpecRow(_Base):
@@ -169,6 +192,7 @@ class Project:
     directory: Path
     data_name: str | None
     data_sha256: str | None
+    owner: str | None = None
 
     @property
     def data_path(self) -> Path | None:
@@ -289,6 +313,47 @@ def _sqlite_setup(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
+def _add_project_owners(connection) -> None:
+    connection.execute(text(f"ALTER TABLE projects ADD COLUMN owner VARCHAR({MAX_OWNER})"))
+    connection.execute(text("CREATE INDEX ix_projects_owner ON projects (owner)"))
+
+
+# MIGRATIONS[v] upgrades a database of schema version v to v + 1.
+MIGRATIONS = [_add_project_owners]
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+def _create_or_upgrade(connection, url: str) -> None:
+    """Create the tables of a new database, or bring an older one to SCHEMA_VERSION.
+
+    Runs in one writing transaction, so servers and workers starting together
+    neither create nor upgrade a database twice.
+    """
+    existed = "projects" in inspect(connection).get_table_names()
+    _Base.metadata.create_all(connection)  # only the tables that are missing
+    row = connection.execute(select(_SchemaVersionRow)).first()
+    if row is None:
+        # No version yet: a new database (its tables were just made as they are now),
+        # or one from before versions were kept.
+        version = 0 if existed else SCHEMA_VERSION
+        connection.execute(_SchemaVersionRow.__table__.insert().values(id=1, version=version))
+    else:
+        version = row.version
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"the database {url} was written by a newer AI-Playground (schema version "
+            f"{version}; this one knows up to {SCHEMA_VERSION}); upgrade the playground"
+        )
+    for migrate in MIGRATIONS[version:]:
+        migrate(connection)
+    if version < SCHEMA_VERSION:
+        connection.execute(
+            update(_SchemaVersionRow)
+            .where(_SchemaVersionRow.id == 1)
+            .values(version=SCHEMA_VERSION)
+        )
+
+
 def _clean_name(name: str, what: str = "project name") -> str:
     if not isinstance(name, str) or not name.strip():
         raise StoreError(f"the {what} is empty; give it a name")
@@ -321,10 +386,8 @@ class Store:
         else:
             self._engine = create_engine(self.url, pool_pre_ping=True)
         self._writer = self._engine.execution_options(playground_write=True)
-        # In one writing transaction: servers and workers starting together on a
-        # new database do not both try to create its tables.
         with self._writer.begin() as connection:
-            _Base.metadata.create_all(connection)
+            _create_or_upgrade(connection, self._engine.url.render_as_string(hide_password=True))
 
     def close(self) -> None:
         self._engine.dispose()
@@ -356,11 +419,17 @@ class Store:
             directory=self.project_directory(row.id),
             data_name=row.data_name,
             data_sha256=row.data_sha256,
+            owner=row.owner,
         )
 
     @staticmethod
-    def _row(session: Session, project_id: int, lock: bool = False) -> _ProjectRow:
+    def _row(
+        session: Session, project_id: int, lock: bool = False, owner: str | None = None
+    ) -> _ProjectRow:
+        """The project's row; another owner's project is as missing as a deleted one."""
         query = select(_ProjectRow).where(_ProjectRow.id == project_id)
+        if owner is not None:
+            query = query.where(_ProjectRow.owner == owner)
         if lock:  # FOR UPDATE where the database has it (SQLite locks on BEGIN IMMEDIATE)
             query = query.with_for_update()
         row = session.scalars(query).one_or_none()
@@ -368,11 +437,14 @@ class Store:
             raise StoreError(f"there is no project {project_id}; it may have been deleted")
         return row
 
-    def create_project(self, name: str) -> Project:
+    def create_project(self, name: str, owner: str | None = None) -> Project:
+        """A new, empty project; `owner` is the logged-in user (None without a login)."""
         name = _clean_name(name)
+        if owner is not None:
+            owner = _clean_name(owner, "user name")
         now = time.time()
         with self._writing() as session:
-            row = _ProjectRow(name=name, created=now, updated=now, spec_position=0)
+            row = _ProjectRow(name=name, created=now, updated=now, spec_position=0, owner=owner)
             session.add(row)
             session.flush()
             project = self._project(row)
@@ -381,17 +453,18 @@ class Store:
         (project.directory / "data").mkdir(parents=True)
         return project
 
-    def project(self, project_id: int) -> Project:
+    def project(self, project_id: int, owner: str | None = None) -> Project:
+        """The project; given an `owner`, only if it is theirs."""
         with self._reading() as session:
-            return self._project(self._row(session, project_id))
+            return self._project(self._row(session, project_id, owner=owner))
 
-    def projects(self) -> list[Project]:
-        """Every project, the most recently updated first."""
+    def projects(self, owner: str | None = None) -> list[Project]:
+        """Every project (given an `owner`, every one of theirs), the most recently updated first."""
+        query = select(_ProjectRow).order_by(_ProjectRow.updated.desc(), _ProjectRow.id.desc())
+        if owner is not None:
+            query = query.where(_ProjectRow.owner == owner)
         with self._reading() as session:
-            rows = session.scalars(
-                select(_ProjectRow).order_by(_ProjectRow.updated.desc(), _ProjectRow.id.desc())
-            )
-            return [self._project(row) for row in rows]
+            return [self._project(row) for row in session.scalars(query)]
 
     def rename_project(self, project_id: int, name: str) -> Project:
         name = _clean_name(name)
@@ -470,8 +543,8 @@ class Store:
 
     # -- spec history --------------------------------------------------------------
 
-    def history(self, project_id: int) -> SpecHistory:
-        self.project(project_id)  # a clear error now rather than at the first push
+    def history(self, project_id: int, owner: str | None = None) -> SpecHistory:
+        self.project(project_id, owner)  # a clear error now rather than at the first push
         return SpecHistory(self, project_id)
 
     # -- runs ----------------------------------------------------------------------
@@ -521,18 +594,25 @@ class Store:
             session.flush()
             return self._run(row)
 
-    def run(self, run_id: int) -> Run:
+    def run(self, run_id: int, owner: str | None = None) -> Run:
+        """The run; given an `owner`, only if its project is theirs."""
+        query = select(_RunRow).where(_RunRow.id == run_id)
+        if owner is not None:
+            query = query.join(_ProjectRow).where(_ProjectRow.owner == owner)
         with self._reading() as session:
-            row = session.get(_RunRow, run_id)
+            row = session.scalars(query).one_or_none()
             if row is None:
                 raise StoreError(f"there is no run {run_id}; its project may have been deleted")
             return self._run(row)
 
-    def runs(self, project_id: int | None = None) -> list[Run]:
-        """The runs of one project (or of every project), the newest first."""
+    def runs(self, project_id: int | None = None, owner: str | None = None) -> list[Run]:
+        """The runs of one project (or of every project; given an `owner`, of theirs),
+        the newest first."""
         query = select(_RunRow).order_by(_RunRow.created.desc(), _RunRow.id.desc())
         if project_id is not None:
             query = query.where(_RunRow.project_id == project_id)
+        if owner is not None:
+            query = query.join(_ProjectRow).where(_ProjectRow.owner == owner)
         with self._reading() as session:
             return [self._run(row) for row in session.scalars(query)]
 

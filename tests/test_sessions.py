@@ -9,6 +9,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from http.cookiejar import CookieJar
 
 import pytest
@@ -20,8 +21,10 @@ from playground_ui.app import serve
 from playground_ui.state import Workspace
 from runtime.executor import PrefixCache, Runner
 from runtime.jobs import Jobs
+from runtime.store import StoreError
 
 pytestmark = pytest.mark.slow
+PASSWORD = "s3cret"
 SESSIONS = 10
 WORKERS = 2
 
@@ -68,30 +71,91 @@ def test_ten_sessions_train_at_once_apart_bounded_and_queued(store, tmp_path):
     jobs.shutdown()
 
 
-def test_a_login_can_be_required(tmp_path):
+def logged_in(url: str, user: str, password: str):
+    """A cookie-keeping opener logged in as `user`, and the app page it was sent to."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    form = urllib.parse.urlencode({"username": user, "password": password}).encode()
+    return opener, opener.open(f"{url}/login", form, timeout=30)
+
+
+@contextmanager
+def server_with_login(home):
+    """The app served from `home` behind Panel's login (one password, any user name); its URL."""
     port = free_port()
-    server = serve(
-        port=port, home=tmp_path, threaded=True, basic_auth="s3cret", cookie_secret="signing"
-    )
+    server = serve(port=port, home=home, threaded=True, basic_auth=PASSWORD, cookie_secret="sign")
     url = f"http://localhost:{port}"
     try:
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
         deadline = time.monotonic() + 60
         while True:
             try:
-                page = opener.open(f"{url}/", timeout=10)
+                urllib.request.urlopen(f"{url}/login", timeout=10)
                 break
             except (urllib.error.URLError, ConnectionError):
                 assert time.monotonic() < deadline, "the server did not answer"
                 time.sleep(0.3)
+        yield url
+    finally:
+        server.stop()
+        threading.Event().wait(0.1)
+
+
+def test_a_login_can_be_required(tmp_path):
+    with server_with_login(tmp_path) as url:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        page = opener.open(f"{url}/", timeout=10)
         # Without a login the app is not served: the login page is.
         assert urllib.parse.urlparse(page.url).path == "/login"
         wrong = urllib.parse.urlencode({"username": "ana", "password": "guess"}).encode()
         assert urllib.parse.urlparse(opener.open(f"{url}/login", wrong).url).path == "/login"
-        right = urllib.parse.urlencode({"username": "ana", "password": "s3cret"}).encode()
-        app = opener.open(f"{url}/login", right)
+        _, app = logged_in(url, "ana", PASSWORD)
         assert urllib.parse.urlparse(app.url).path == "/"
         assert "AI-Playground" in app.read().decode()
-    finally:
-        server.stop()
-        threading.Event().wait(0.1)
+
+
+def test_logged_in_users_see_and_open_only_their_own_projects(tmp_path, monkeypatch):
+    import playground_ui.app as app_module
+
+    sessions: list[Workspace] = []
+
+    class Recorded(Workspace):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            sessions.append(self)
+
+    monkeypatch.setattr(app_module, "Workspace", Recorded)
+    data = make_frame(40, task="regression", seed=1).to_csv(index=False).encode()
+    # A project made before logins were asked for belongs to no one who logs in.
+    Workspace(tmp_path).load_file("before.csv", data)
+    with server_with_login(tmp_path) as url:
+        # Each page load through the real login makes one session of that user.
+        logged_in(url, "ana", PASSWORD)[1].read()
+        (ana,) = sessions
+        assert ana.owner == "ana"
+        assert ana.projects() == []
+        assert ana.load_file("ana.csv", data), ana.message
+        assert ana.set_target("target"), ana.message
+        assert ana.set_model("linear_regression", {}), ana.message
+        assert ana.train() is not None, ana.message
+        ana_project, (ana_run,) = ana.project, ana.runs()
+
+        logged_in(url, "bob", PASSWORD)[1].read()
+        bob = sessions[1]
+        assert bob.owner == "bob"
+        assert bob.projects() == []
+        # Not even by id: ana's project, its runs and their exports stay hers.
+        assert not bob.open_project(ana_project.id)
+        assert bob.message == f"there is no project {ana_project.id}; it may have been deleted"
+        assert bob.project is None and bob.runs() == []
+        assert bob.load_file("bob.csv", data), bob.message
+        with pytest.raises(StoreError, match=f"there is no run {ana_run.id}"):
+            bob.export_run_zip(ana_run.id)
+        assert not bob.open_run(ana_run.id)
+        assert [p.name for p in bob.projects()] == ["bob"]
+
+        # Ana logs in again (a new page): her project, not bob's nor the older one.
+        logged_in(url, "ana", PASSWORD)[1].read()
+        again = sessions[2]
+        assert [p.id for p in again.projects()] == [ana_project.id]
+        assert again.open_project(ana_project.id), again.message
+        assert [r.id for r in again.runs()] == [ana_run.id]
+        assert again.export_run_zip(ana_run.id)[:2] == b"PK"

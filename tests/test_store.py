@@ -454,3 +454,123 @@ def test_a_server_killed_mid_write_loses_nothing_committed(tmp_path):
     store.history(project.id).push(spec_with_seed(999))
     assert seeds(store.history(project.id))[-1] == 999
     store.close()
+
+
+# -- owners and the schema's version ------------------------------------------------
+
+
+def test_a_user_sees_and_opens_only_their_own_projects_and_runs(store):
+    ana = store.create_project("ana's", owner="ana")
+    bob = store.create_project("bob's", owner="bob")
+    store.history(ana.id).push(spec_with_seed(1))
+    store.history(bob.id).push(spec_with_seed(2))
+    ana_run = store.create_run(ana.id, spec_with_seed(1))
+    bob_run = store.create_run(bob.id, spec_with_seed(2))
+    assert (ana.owner, bob.owner) == ("ana", "bob")
+
+    assert [p.id for p in store.projects(owner="ana")] == [ana.id]
+    assert [r.id for r in store.runs(owner="bob")] == [bob_run.id]
+    assert store.runs(bob.id, owner="ana") == []
+    assert store.history(ana.id, owner="ana").current().seed == 1
+    # Another's project, its history and runs are as missing as a deleted one, by id too.
+    for attempt in (
+        lambda: store.project(bob.id, owner="ana"),
+        lambda: store.history(bob.id, owner="ana"),
+    ):
+        with pytest.raises(StoreError, match=f"there is no project {bob.id}; it may have"):
+            attempt()
+    with pytest.raises(StoreError, match=f"there is no run {bob_run.id}"):
+        store.run(bob_run.id, owner="ana")
+    assert store.run(ana_run.id, owner="ana").id == ana_run.id
+    assert store.projects(owner="li") == []
+    # Without a login (no owner asked for) the one person sees everything.
+    assert {p.id for p in store.projects()} == {ana.id, bob.id}
+    assert store.run(bob_run.id).id == bob_run.id
+
+
+def test_an_empty_user_name_is_refused(store):
+    with pytest.raises(StoreError, match="the user name is empty"):
+        store.create_project("p", owner="  ")
+
+
+# The schema as stores wrote it before they had owners and a schema version.
+SCHEMA_BEFORE_OWNERS = """
+CREATE TABLE projects (
+    id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, name VARCHAR(200) NOT NULL,
+    created DOUBLE NOT NULL, updated DOUBLE NOT NULL, data_name VARCHAR(255),
+    data_sha256 VARCHAR(64), spec_position INTEGER NOT NULL
+);
+CREATE INDEX ix_projects_updated ON projects (updated);
+CREATE TABLE spec_versions (
+    id INTEGER NOT NULL, project_id INTEGER NOT NULL, position INTEGER NOT NULL,
+    yaml TEXT NOT NULL, created DOUBLE NOT NULL, PRIMARY KEY (id),
+    UNIQUE (project_id, position), FOREIGN KEY(project_id) REFERENCES projects (id)
+);
+CREATE INDEX ix_spec_versions_project_id ON spec_versions (project_id);
+CREATE TABLE runs (
+    id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, project_id INTEGER NOT NULL,
+    spec_yaml TEXT NOT NULL, task VARCHAR(20) NOT NULL, model VARCHAR(100) NOT NULL,
+    status VARCHAR(16) NOT NULL, created DOUBLE NOT NULL, started DOUBLE, ended DOUBLE,
+    time_limit DOUBLE, pid INTEGER, report JSON, timings JSON, libraries JSON,
+    warnings JSON, error TEXT, artifacts VARCHAR(500),
+    FOREIGN KEY(project_id) REFERENCES projects (id)
+);
+CREATE INDEX ix_runs_project_id ON runs (project_id);
+CREATE INDEX ix_runs_status ON runs (status);
+"""
+
+
+def test_a_store_from_before_owners_is_upgraded_and_keeps_its_projects(tmp_path):
+    from runtime.spec import dump_spec
+
+    home = tmp_path / "home"
+    home.mkdir()
+    database = sqlite3.connect(home / "playground.db")
+    database.executescript(SCHEMA_BEFORE_OWNERS)
+    database.execute("INSERT INTO projects VALUES (1, 'Old', 1.0, 2.0, 'data.csv', NULL, 2)")
+    for position, seed in ((1, 1), (2, 2)):
+        database.execute(
+            "INSERT INTO spec_versions (project_id, position, yaml, created) VALUES (1, ?, ?, 1)",
+            (position, dump_spec(spec_with_seed(seed))),
+        )
+    database.execute(
+        "INSERT INTO runs (project_id, spec_yaml, task, model, status, created, error) "
+        "VALUES (1, ?, 'binary', 'logistic_regression', 'failed', 3.0, 'it broke')",
+        (dump_spec(spec_with_seed(2)),),
+    )
+    database.commit()
+    database.close()
+
+    store = Store(home=home)
+    (old,) = store.projects()
+    assert (old.id, old.name, old.data_name, old.owner) == (1, "Old", "data.csv", None)
+    history = store.history(old.id)
+    assert (history.position(), history.current().seed) == ((2, 2), 2)
+    assert history.undo().seed == 1
+    (run,) = store.runs(old.id)
+    assert (run.status, run.error) == ("failed", "it broke")
+    # Projects from before logins belong to nobody who logs in.
+    assert store.projects(owner="ana") == []
+    mine = store.create_project("new", owner="ana")
+    assert mine.id == 2 and store.project(mine.id, owner="ana").owner == "ana"
+    store.close()
+
+    # Opening it again upgrades nothing twice; the version is recorded.
+    again = Store(home=home)
+    assert [p.id for p in again.projects()] == [2, 1]
+    again.close()
+    database = sqlite3.connect(home / "playground.db")
+    assert database.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+    database.close()
+
+
+def test_a_store_from_a_newer_playground_is_refused(tmp_path):
+    Store(home=tmp_path).close()
+    database = sqlite3.connect(tmp_path / "playground.db")
+    database.execute("UPDATE schema_version SET version = 99")
+    database.commit()
+    database.close()
+    with pytest.raises(
+        StoreError, match="written by a newer AI-Playground .*upgrade the playground"
+    ):
+        Store(home=tmp_path)
