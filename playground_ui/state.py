@@ -177,6 +177,14 @@ class Workspace(param.Parameterized):
             return self._refuse(exc)
         return self._open_data(name, content)
 
+    def refuse_upload(self, filename: str, size: int) -> bool:
+        """Say why a file the browser held back (over the size limit) was not loaded."""
+        try:
+            check_size(filename, size)
+        except DataError as exc:
+            return self._refuse(exc)
+        return self._refuse(DataError(f"{filename}: the upload did not arrive; try again"))
+
     def load_example(self, name: str) -> bool:
         files = example_files()
         if name not in files:

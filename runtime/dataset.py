@@ -102,9 +102,12 @@ def check_size(name: str, size: int) -> None:
     """Refuse a file over the size limit, from its size alone (before it is read)."""
     limit = max_upload_bytes()
     if size > limit:
+        shown, allowed = f"{_megabytes(size)} MB", f"{_megabytes(limit)} MB"
+        if shown == allowed:  # just over: in MB they would read the same
+            shown, allowed = f"{size:,} bytes", f"{limit:,} bytes"
         raise DataError(
-            f"{name}: the file is {_megabytes(size)} MB, more than the {_megabytes(limit)} MB "
-            f"limit; use a sample of its rows, or raise the limit with {UPLOAD_LIMIT_VARIABLE}"
+            f"{name}: the file is {shown}, more than the {allowed} limit; use a sample of its "
+            f"rows, or raise the limit with {UPLOAD_LIMIT_VARIABLE}"
         )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import panel as pn
 
+from runtime.dataset import max_upload_bytes
 from runtime.spec import ColumnSpec, Spec
 
 from ..state import UPLOAD_SUFFIXES, Workspace, example_files
 from .common import StageView, code_panel, split_layout, table
+from .upload import GuardedFileInput
 
 NO_TARGET = "(none: find clusters)"
 TYPES = list(ColumnSpec.model_fields["type"].annotation.__args__)
@@ -20,8 +22,14 @@ TASKS = list(Spec.model_fields["task"].annotation.__args__)
 class DataView(StageView):
     def __init__(self, workspace: Workspace, **params):
         super().__init__(workspace, **params)
-        self.upload = pn.widgets.FileInput(accept=",".join(UPLOAD_SUFFIXES), multiple=False)
-        self.upload.param.watch(self._uploaded, "value")
+        # Checks the size in the browser: a file over the limit is refused, never sent.
+        self.upload = GuardedFileInput(
+            on_file=self._uploaded,
+            on_too_large=self.ws.refuse_upload,
+            accept=",".join(UPLOAD_SUFFIXES),
+            max_bytes=max_upload_bytes(),
+            height=40,
+        )
         examples = list(example_files())
         self.example = pn.widgets.Select(
             label="Or open an example",
@@ -52,9 +60,8 @@ class DataView(StageView):
         if self.reopen.value is not None:
             self.ws.open_project(self.reopen.value)
 
-    def _uploaded(self, event) -> None:
-        if event.new:
-            self.ws.load_file(self.upload.filename or "upload", event.new)
+    def _uploaded(self, filename: str, content: bytes) -> None:
+        self.ws.load_file(filename, content)
 
     def _target_chosen(self, event) -> None:
         if not self._syncing and self.ws.has_data:
@@ -144,7 +151,10 @@ class DataView(StageView):
 
     def __panel__(self):
         load = pn.Row(
-            pn.Column(pn.pane.Markdown("**Upload a data file**"), self.upload),
+            pn.Column(
+                pn.pane.Markdown(f"**Upload a data file** (at most {_limit_text()})"),
+                self.upload,
+            ),
             pn.Column(self.example, self.open_example),
             pn.bind(self._projects, self.shown.param.data_revision),
         )
@@ -155,3 +165,8 @@ class DataView(StageView):
             sizing_mode="stretch_width",
         )
         return split_layout(main, code_panel(self, "preprocessing.py"))
+
+
+def _limit_text() -> str:
+    megabytes = max_upload_bytes() / 2**20
+    return f"{megabytes:,.0f} MB" if megabytes >= 10 else f"{megabytes:.3g} MB"
