@@ -33,6 +33,7 @@ from runtime.jobs import Job, Jobs
 from runtime.leaderboard import Entry, leaderboard
 from runtime.models import MODELS_BY_NAME, member_types
 from runtime.plots import Plot, explore_plots, result_plots
+from runtime.read_options import chosen_options, reread, workbook_sheets
 from runtime.search_space import Dimension, resolve_space
 from runtime.spec import Spec, SpecError, loads_spec, parse_spec, spec_to_dict
 from runtime.spec_diff import spec_diff, yaml_diff
@@ -213,6 +214,45 @@ class Workspace(param.Parameterized):
         self.tell(
             f"{name}: {rows} rows, {len(spec.columns)} columns. Pick the target to predict, "
             "or leave it empty to find clusters." + "".join(f"\nNote: {n}." for n in notes),
+            "success",
+        )
+        return True
+
+    def read_options(self) -> dict[str, Any]:
+        """The read options a person can choose (sep, encoding, decimal, sheet_name), as read."""
+        return chosen_options(self.spec) if self.spec else {}
+
+    def sheets(self) -> list[str]:
+        """The sheets of the open Excel workbook ([] for other files)."""
+        return workbook_sheets(self.spec, self.project_dir) if self.spec else []
+
+    def set_read_options(self, **changes: Any) -> bool:
+        """Read the data file again with these options: one undoable change of the spec.
+
+        The choices made stay if the file reads into the same columns; otherwise the
+        spec starts again from the defaults for the columns now read (undo goes back).
+        A file the options cannot read is refused with the reader's reason.
+        """
+        if self.spec is None:
+            return self._refuse(DataError("open a data file first"))
+        notes: list[str] = []
+        try:
+            spec, kept = reread(self.spec, self.project_dir, changes, notes)
+        except USER_ERRORS as exc:
+            return self._refuse(exc)
+        if spec == self.spec:
+            return True
+        self._push(spec)
+        self.data_revision += 1
+        columns = f"{len(spec.columns)} columns"
+        self.tell(
+            f"Read the file again: {columns}, "
+            + (
+                "your choices kept."
+                if kept
+                else "new columns, so the choices start again from " "the defaults; undo goes back."
+            )
+            + "".join(f"\nNote: {n}." for n in notes),
             "success",
         )
         return True
