@@ -14,6 +14,7 @@ from test_ui_browser import (  # noqa: F401 - browser and page are fixtures
     pytestmark,
     select,
     shows,
+    sync_api,
     upload,
 )
 
@@ -34,6 +35,11 @@ def app_url(tmp_path_factory):
         server.stop()
 
 
+def chosen(on_page, label: str):
+    """The select labelled `label`, to read its value."""
+    return on_page.locator(".bk-input-group").filter(has_text=label).locator("select")
+
+
 def csv_of_size(size: int) -> bytes:
     row = b"1.5,2.5,a\n"
     return (b"x,y,z\n" + row * (size // len(row) + 1))[:size]
@@ -52,3 +58,25 @@ def test_an_upload_over_the_limit_is_refused_in_the_browser(page):  # noqa: F811
     # The session still works: a file within the limit loads.
     upload(page, ROOT / "examples" / "data" / "penguins.csv")
     shows(page, "344 rows")
+
+
+def test_the_read_options_show_what_was_detected_and_read_the_file_again(page):  # noqa: F811
+    european = "city;price;rooms\n" + "".join(
+        f"{city};{100 + i},5;{i % 4 + 1}\n" for i, city in enumerate(["Köln", "Graz"] * 10)
+    )
+    upload(page, ROOT / "flats.csv", european.encode())
+    shows(page, "flats.csv: 20 rows, 3 columns")
+    shows(page, "Read the file with")
+    # The detected options are the ones shown.
+    sync_api.expect(chosen(page, "Delimiter")).to_have_value("semicolon ;")
+    sync_api.expect(chosen(page, "Decimal mark")).to_have_value("comma ,")
+    sync_api.expect(chosen(page, "Encoding")).to_have_value("utf-8")
+    # A delimiter that cannot read the file: the reason, and the file as it was.
+    select(page, "Delimiter", "comma ,")
+    shows(page, "only one column ('city;price;rooms') was found")
+    shows(page, "The data: 20 rows")
+    sync_api.expect(chosen(page, "Delimiter")).to_have_value("semicolon ;")
+    select(page, "Decimal mark", "point .")
+    shows(page, "Read the file again: 3 columns, new columns")
+    page.get_by_role("button", name="↶ Undo").click()
+    shows(page, "Undone.")

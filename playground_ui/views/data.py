@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import panel as pn
 
@@ -17,6 +19,15 @@ TYPES = list(ColumnSpec.model_fields["type"].annotation.__args__)
 # group and date choose the split (a group split, a time split) by that column.
 ROLES = ["feature", "ignore", "target", "group", "date"]
 TASKS = list(Spec.model_fields["task"].annotation.__args__)
+# The read options offered (labels: values); a detected value not listed is added.
+READ_CHOICES = {
+    "sep": ("Delimiter", {"comma ,": ",", "semicolon ;": ";", "tab": "\t", "pipe |": "|"}),
+    "encoding": (
+        "Encoding",
+        {e: e for e in ("utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16")},
+    ),
+    "decimal": ("Decimal mark", {"point .": ".", "comma ,": ","}),
+}
 
 
 class DataView(StageView):
@@ -63,6 +74,10 @@ class DataView(StageView):
     def _uploaded(self, filename: str, content: bytes) -> None:
         self.ws.load_file(filename, content)
 
+    def _read_option_chosen(self, name: str, event) -> None:
+        if not self.ws.set_read_options(**{name: event.new}):
+            event.obj.value = event.old  # refused: show what the file is read with
+
     def _target_chosen(self, event) -> None:
         if not self._syncing and self.ws.has_data:
             self.ws.set_target(None if event.new == NO_TARGET else event.new)
@@ -89,6 +104,28 @@ class DataView(StageView):
             self.task.value = spec.task
         finally:
             self._syncing = False
+
+    def _read_options(self, revision: int):
+        """How the file is read (as detected, or as chosen); a change reads it again."""
+        if not self.ws.has_data:
+            return pn.Spacer(height=0)
+        current = self.ws.read_options()
+        choices = {name: READ_CHOICES[name] for name in READ_CHOICES if name in current}
+        sheets = self.ws.sheets()
+        if len(sheets) > 1:  # one sheet leaves nothing to choose
+            choices["sheet_name"] = ("Sheet", {sheet: sheet for sheet in sheets})
+        if not choices:
+            return pn.Spacer(height=0)
+        widgets = []
+        for name, (label, options) in choices.items():
+            value = current[name]
+            if value not in options.values():
+                options = {**options, str(value): value}
+            widget = pn.widgets.Select(label=label, options=options, value=value, width=160)
+            widget.param.watch(partial(self._read_option_chosen, name), "value")
+            widgets.append(widget)
+        title = pn.pane.Markdown("**Read the file with**", margin=(30, 10, 0, 10))
+        return pn.Row(title, *widgets)
 
     def _columns_frame(self) -> pd.DataFrame:
         spec = self.ws.spec
@@ -160,6 +197,7 @@ class DataView(StageView):
         )
         main = pn.Column(
             load,
+            pn.bind(self._read_options, self.shown.param.revision),
             pn.bind(self._columns, self.shown.param.revision),
             pn.bind(self._rows, self.shown.param.data_revision),
             sizing_mode="stretch_width",
