@@ -235,6 +235,9 @@ class Workspace(param.Parameterized):
         """
         if self.spec is None:
             return self._refuse(DataError("open a data file first"))
+        current = self.read_options()
+        if all(current.get(name) == value for name, value in changes.items()):
+            return True  # read so already (e.g. a refused choice put back)
         notes: list[str] = []
         try:
             spec, kept = reread(self.spec, self.project_dir, changes, notes)
