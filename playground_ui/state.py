@@ -247,16 +247,14 @@ class Workspace(param.Parameterized):
             return True
         self._push(spec)
         self.data_revision += 1
-        columns = f"{len(spec.columns)} columns"
+        outcome = (
+            "your choices kept."
+            if kept
+            else "new columns, so the choices start again from the defaults; undo goes back."
+        )
+        notes_text = "".join(f"\nNote: {n}." for n in notes)
         self.tell(
-            f"Read the file again: {columns}, "
-            + (
-                "your choices kept."
-                if kept
-                else "new columns, so the choices start again from " "the defaults; undo goes back."
-            )
-            + "".join(f"\nNote: {n}." for n in notes),
-            "success",
+            f"Read the file again: {len(spec.columns)} columns, {outcome}{notes_text}", "success"
         )
         return True
 
