@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import pandas as pd
 
 from runtime.dataset import DataError, read_error, sha256_of
 from runtime.models import MODELS_BY_NAME, size_warning
+from runtime.preview_stats import changed_columns, column_summary, missing_count
 from runtime.spec import Spec, spec_to_dict, steps_using
 from runtime.steps import STEPS_BY_NAME
 
@@ -62,6 +64,27 @@ def load_modules(preprocessing_source: str, train_source: str | None = None):
     if train_source is None:
         return prep, None
     return prep, load_beside(prep, "train", train_source)
+
+
+_PREVIEW_MODULES: OrderedDict[tuple[str, str | None], tuple] = OrderedDict()
+_PREVIEW_MODULES_LOCK = threading.Lock()
+
+
+def preview_modules(preprocessing_source: str, train_source: str | None = None):
+    """load_modules, remembered by source for previews: an edit re-renders every step
+    it recomputes, and the step modules it had run before need not be executed again.
+    Their functions build new objects on every call, so sharing them is safe."""
+    key = (preprocessing_source, train_source)
+    with _PREVIEW_MODULES_LOCK:
+        if key in _PREVIEW_MODULES:
+            _PREVIEW_MODULES.move_to_end(key)
+            return _PREVIEW_MODULES[key]
+    modules = load_modules(preprocessing_source, train_source)
+    with _PREVIEW_MODULES_LOCK:
+        _PREVIEW_MODULES[key] = modules
+        while len(_PREVIEW_MODULES) > 256:
+            _PREVIEW_MODULES.popitem(last=False)
+    return modules
 
 
 def load_beside(prep: types.ModuleType, name: str, source: str) -> types.ModuleType:
@@ -116,8 +139,50 @@ class PrefixCache:
                 self._items.popitem(last=False)
         return value
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
 
 CACHE = PrefixCache()
+
+
+_DIGESTS: OrderedDict[tuple, str] = OrderedDict()
+_DIGESTS_LOCK = threading.Lock()
+
+
+# A file changed less than this long ago may change again within the same
+# timestamp tick (file times are coarse), unseen: its hash is not kept.
+DIGEST_SETTLE_NS = 2_000_000_000
+
+
+def file_digest(path: Path) -> str:
+    """sha256_of(path), hashed again only when the file may have changed.
+
+    Every preview key names the data's hash, and hashing a large file for every
+    key costs more than most steps. The hash is kept under the file's inode, size,
+    modification and change times: writing or replacing the file changes them.
+    It is kept only if they did not change while it was computed and the file
+    had settled (see DIGEST_SETTLE_NS), as git does for its index.
+    """
+
+    def identity() -> tuple:
+        stat = path.stat()
+        return (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+    seen = identity()
+    with _DIGESTS_LOCK:
+        if seen in _DIGESTS:
+            _DIGESTS.move_to_end(seen)
+            return _DIGESTS[seen]
+    digest = sha256_of(path)
+    settled = time.time_ns() - max(seen[3], seen[4]) > DIGEST_SETTLE_NS
+    if settled and identity() == seen:
+        with _DIGESTS_LOCK:
+            _DIGESTS[seen] = digest
+            while len(_DIGESTS) > 64:
+                _DIGESTS.popitem(last=False)
+    return digest
 
 
 def _key(*parts: Any) -> str:
@@ -135,6 +200,10 @@ class Frame:
 
 @dataclass
 class StepPreview:
+    """What a step did. The numbers are computed when first read (accepting an edit
+    previews the step only to run it), and only for the columns the step changed:
+    the others' come from the frame before it (runtime/preview_stats.py)."""
+
     index: int
     type: str
     stage: str
@@ -142,12 +211,30 @@ class StepPreview:
     rows_after: int
     columns_added: list[str]
     columns_removed: list[str]
-    missing_before: int
-    missing_after: int
-    head: pd.DataFrame
-    summary: pd.DataFrame
-    # Columns kept, on the same rows, whose values (or dtype) the step changed.
-    columns_changed: list[str] = field(default_factory=list)
+    before: pd.DataFrame = field(repr=False)
+    after: pd.DataFrame = field(repr=False)
+
+    @cached_property
+    def missing_before(self) -> int:
+        return missing_count(self.before)
+
+    @cached_property
+    def missing_after(self) -> int:
+        # The summary counts them per column, mostly reusing the frame before's counts.
+        return int(self.summary["missing"].sum())
+
+    @cached_property
+    def head(self) -> pd.DataFrame:
+        return self.after.head(10)
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        return column_summary(self.after, self.before)
+
+    @cached_property
+    def columns_changed(self) -> list[str]:
+        """Columns kept, on the same rows, whose values (or dtype) the step changed."""
+        return changed_columns(self.before, self.after)
 
     def describe(self) -> str:
         # Column steps are fitted and previewed on the training split.
@@ -169,33 +256,6 @@ class StepPreview:
         ):
             parts.append(f"{self.missing_before - self.missing_after} missing values filled")
         return "; ".join(parts)
-
-
-def changed_columns(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
-    """Columns in both frames, on the same rows, whose values or dtype differ."""
-    if not before.index.equals(after.index):
-        return []  # rows were removed: every column differs, which says nothing
-    return [c for c in after.columns if c in before.columns and not after[c].equals(before[c])]
-
-
-def column_summary(df: pd.DataFrame) -> pd.DataFrame:
-    """dtype, missing count, distinct count and numeric range of every column."""
-    rows = []
-    for name in df.columns:
-        col = df[name]
-        numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
-        rows.append(
-            {
-                "column": name,
-                "dtype": str(col.dtype),
-                "missing": int(col.isna().sum()),
-                "distinct": int(col.nunique()),
-                "min": float(col.min()) if numeric and col.notna().any() else None,
-                "max": float(col.max()) if numeric and col.notna().any() else None,
-                "mean": float(col.mean()) if numeric and col.notna().any() else None,
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 @dataclass
@@ -258,7 +318,7 @@ class Runner:
                 f"dataset not found: {self.spec.dataset.path} (relative to the spec's folder); "
                 "put the file there or fix dataset.path"
             )
-        digest = sha256_of(path)
+        digest = file_digest(path)
         expected = self.spec.dataset.sha256
         if expected and digest != expected:
             raise DataError(
@@ -318,21 +378,32 @@ class Runner:
     # -- previews ----------------------------------------------------------
 
     def _prefix_key(self, upto: int, after_split: bool | None = None) -> str:
-        spec = spec_to_dict(self.spec)
+        # A preview asks for the keys of every earlier step: the spec's parts are
+        # worked out once per runner (whose spec, like its modules, is fixed), the
+        # data's hash is checked on every call.
+        digest = self.data_sha256()
+        memo = self.__dict__.setdefault("_prefix_keys", {})
+        if (upto, after_split, digest) in memo:
+            return memo[upto, after_split, digest]
+        if "_spec_dict" not in self.__dict__:
+            self._spec_dict = spec_to_dict(self.spec)
+        spec = self._spec_dict
         steps = [s for s in spec["steps"][:upto] if s["enabled"]]
         first_pipeline = next(
             (i for i, s in self.spec.active_steps() if STEPS_BY_NAME[s.type].stage != "clean"),
             None,
         )
-        if after_split is None:
-            after_split = first_pipeline is not None and upto >= first_pipeline
+        split = after_split
+        if split is None:
+            split = first_pipeline is not None and upto >= first_pipeline
         # Clean steps see the file as read_data reads it (format and options) and
         # may use TARGET (drop_missing_target), so both belong to every key.
         read_call = _renderer().read_call(self.spec.dataset)
-        parts: list[Any] = [self.data_sha256(), read_call, self.spec.target, steps]
-        if after_split:
+        parts: list[Any] = [digest, read_call, self.spec.target, steps]
+        if split:
             parts += [spec["columns"], spec["task"], spec["classes"], spec["split"], spec["seed"]]
-        return _key(*parts)
+        memo[upto, after_split, digest] = key = _key(*parts)
+        return key
 
     def _frame_before(self, index: int) -> Frame:
         """The frame a step at position `index` receives."""
@@ -354,7 +425,12 @@ class Runner:
         key = _key(self._prefix_key(index - 1, after_split=True), "split")
 
         def split() -> Frame:
-            _, train = self.modules()
+            # The rendered train.py, unformatted: black would cost more than the split.
+            render = _renderer()
+            _, train = preview_modules(
+                render.render_preprocessing(self.spec, formatted=False),
+                render.render_train(self.spec, Path(self.spec.dataset.path).name, formatted=False),
+            )
             parts = self._guard("split", lambda: train.split_data(frame.data))
             X, y = self._guard("target", lambda: train.features_and_target(parts["train"]))
             return Frame(X, y)
@@ -370,11 +446,14 @@ class Runner:
             self._check_columns(index, before.data)
             where = f"steps[{index}] ({step.type})"
             render = _renderer()
-            module, _ = load_modules(
+            module, _ = preview_modules(
                 render.render_preprocessing(self.spec, only=[index], formatted=False)
             )
             if self._stage_of(index) == "clean":
-                data = self._guard(where, lambda: module.clean(before.data))
+                # A cleaning step may assign to `df` in place (replace_values does): it
+                # gets a shallow copy (copy-on-write), so the cached frame before it,
+                # and the numbers kept for it, stay as they are.
+                data = self._guard(where, lambda: module.clean(before.data.copy(deep=False)))
                 if data.empty:
                     raise RunError(
                         f"steps[{index}] ({step.type}) removed every row; loosen it or remove it"
@@ -434,11 +513,8 @@ class Runner:
             rows_after=len(after),
             columns_added=[c for c in after.columns if c not in before.columns],
             columns_removed=[c for c in before.columns if c not in after.columns],
-            missing_before=int(before.isna().sum().sum()),
-            missing_after=int(after.isna().sum().sum()),
-            head=after.head(10),
-            summary=column_summary(after),
-            columns_changed=changed_columns(before, after),
+            before=before,
+            after=after,
         )
 
     def data_after(self, index: int) -> pd.DataFrame:
