@@ -90,7 +90,7 @@ def _date_parts_by_hand(df: pd.DataFrame) -> pd.DataFrame:
     out[f"{DATE_COLUMN}_year"] = dates.dt.year
     out[f"{DATE_COLUMN}_month"] = dates.dt.month
     out[f"{DATE_COLUMN}_day"] = dates.dt.day
-    out[f"{DATE_COLUMN}_weekday"] = dates.dt.weekday
+    out[f"{DATE_COLUMN}_weekday"] = dates.dt.day_of_week
     return out
 
 

@@ -31,12 +31,11 @@ from runtime.dataset import (
     DataError,
     check_size,
     class_labels,
-    column_profile,
     infer_column_type,
     sample_note,
 )
-from runtime.defaults import default_spec
-from runtime.executor import RunError, Runner, RunResult, StepPreview, _key
+from runtime.defaults import default_spec, file_profile
+from runtime.executor import RunError, Runner, RunResult, StepPreview
 from runtime.explain import explain_default, require_explanation
 from runtime.jobs import Job, Jobs
 from runtime.leaderboard import Entry, leaderboard
@@ -265,10 +264,11 @@ class Workspace(param.Parameterized):
 
     def column_profile(self) -> pd.DataFrame:
         """Missing and distinct values of every column over all rows (computed once per file)."""
-        runner = self.runner()
-        data = runner.raw_data()
-        key = _key("column profile", runner.data_sha256(), render.read_call(self.spec.dataset))
-        return runner.cache.get_or_compute(key, "column profile", lambda: column_profile(data))
+        runner, dataset = self.runner(), self.spec.dataset
+        data = runner.raw_data().rename(columns=str)
+        return file_profile(
+            runner.data_path, dataset.format, dict(dataset.read_options), data
+        ).columns
 
     def preview_note(self) -> str:
         """'on a seeded sample of 250,000 of 1,000,000 rows' when previews use a sample."""

@@ -635,7 +635,8 @@ def check_table(df: pd.DataFrame, name: str, fmt: str, header: list[str] | None)
                 f"{name}: the column name {repeated[0]!r} appears {header.count(repeated[0])} "
                 "times in the header; give every column its own name in the first row"
             )
-    if df.notna().to_numpy().sum() == 0:
+    # Column by column, stopping at the first with a value: no frame-sized mask.
+    if not any(df.iloc[:, i].notna().any() for i in range(df.shape[1])):
         raise DataError(
             f"{name}: every cell below the header is empty; there is no data to learn from"
         )
@@ -674,39 +675,57 @@ def check_table(df: pd.DataFrame, name: str, fmt: str, header: list[str] | None)
 
 def infer_column_type(series: pd.Series) -> str:
     """numeric, categorical, boolean, datetime, text or id."""
-    values = series.dropna()
     if pd.api.types.is_bool_dtype(series):
         return "boolean"
     if pd.api.types.is_datetime64_any_dtype(series):
         return "datetime"
     if pd.api.types.is_numeric_dtype(series):
-        if (
-            pd.api.types.is_integer_dtype(series)
-            and len(values) >= 20
-            and values.is_unique
-            and (values.is_monotonic_increasing or _id_like_name(series.name))
-        ):
-            return "id"
+        if pd.api.types.is_integer_dtype(series):
+            values = series.dropna()
+            if (
+                len(values) >= 20
+                and values.is_unique
+                and (values.is_monotonic_increasing or _id_like_name(series.name))
+            ):
+                return "id"
         return "numeric"
-    if values.empty:
-        return "categorical"
-    text = values.astype(str)
     # Judged on the distinct values and how many rows hold each: the same
     # answers as looking at every row, in a fraction of the time on large data.
-    counts = text.value_counts(sort=False)
+    counts = text_counts(series)
+    if counts.empty:
+        return "categorical"
+    rows = int(counts.sum())
     distinct = counts.index.to_series(index=range(len(counts)))
     if set(distinct.str.lower()) <= {"true", "false"}:
         return "boolean"
-    if _parses_as_dates(text):
+    if _parses_as_dates(first_present(series, 200).astype(str)):
         return "datetime"
-    unique_ratio = len(counts) / len(text)
-    if len(text) >= 20 and unique_ratio > 0.5:
-        words = (distinct.str.split().str.len().to_numpy() * counts.to_numpy()).sum() / len(text)
+    unique_ratio = len(counts) / rows
+    if rows >= 20 and unique_ratio > 0.5:
+        words = (distinct.str.split().str.len().to_numpy() * counts.to_numpy()).sum() / rows
         if unique_ratio > 0.9:
             return "text" if words >= 3 else "id"
         if words >= 4:
             return "text"
     return "categorical"
+
+
+def text_counts(series: pd.Series) -> pd.Series:
+    """How many rows hold each distinct text (str()) of the present values, in order
+    of first appearance; a text column is counted as it is, without a copy."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return series.value_counts(sort=False)
+    return series.dropna().astype(str).value_counts(sort=False)
+
+
+def first_present(series: pd.Series, count: int) -> pd.Series:
+    """The first `count` present values, looking no further down than needed."""
+    window = max(2 * count, 1)
+    while True:
+        present = series.iloc[:window].dropna()
+        if len(present) >= count or window >= len(series):
+            return present.head(count)
+        window *= 4
 
 
 def column_profile(df: pd.DataFrame) -> pd.DataFrame:
@@ -715,9 +734,20 @@ def column_profile(df: pd.DataFrame) -> pd.DataFrame:
         {
             "column": list(df.columns),
             "missing": [int(df[c].isna().sum()) for c in df.columns],
-            "distinct": [int(df[c].nunique()) for c in df.columns],
+            "distinct": [distinct_count(df[c]) for c in df.columns],
         }
     )
+
+
+def distinct_count(values: pd.Series) -> int:
+    """values.nunique(); for numbers by sorting, several times faster on a million rows
+    than hashing each float."""
+    if not (pd.api.types.is_numeric_dtype(values) and isinstance(values.dtype, np.dtype)):
+        return int(values.nunique())
+    if pd.api.types.is_bool_dtype(values):
+        return int(values.nunique())
+    ordered = np.sort(values.dropna().to_numpy())
+    return int(np.count_nonzero(ordered[1:] != ordered[:-1]) + (len(ordered) > 0))
 
 
 def _id_like_name(name: object) -> bool:

@@ -8,6 +8,7 @@ numbers scaled where the model needs it); the model is a strong default.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,16 @@ from runtime.dataset import (
     check_size,
     check_table,
     class_labels,
+    column_profile,
     detect_format,
+    first_present,
     header_row,
     infer_column_type,
     infer_task,
     read_error,
     sha256_of,
     sheet_names,
+    text_counts,
 )
 from runtime.executor import CACHE, _key, read_with
 from runtime.models import MODELS_BY_NAME, ModelType
@@ -101,15 +105,8 @@ def default_spec(
             + ", ".join(map(repr, df.columns[:30]))
         )
 
-    # A file's column types and whether it repeats rows do not depend on the
-    # target: choosing another target does not work them out again.
-    profile_key = _key("profile", sha256_of(data_path), fmt, options)
-    types, duplicates = CACHE.get_or_compute(
-        profile_key,
-        "profile",
-        lambda: ({col: infer_column_type(df[col]) for col in df.columns}, has_duplicate_rows(df)),
-    )
-    types = dict(types)
+    profile = file_profile(data_path, fmt, options, df)
+    types, duplicates = dict(profile.types), profile.duplicates
     if target is not None:
         task = infer_task(df[target])
         if task != "regression":
@@ -169,6 +166,31 @@ def default_spec(
     return parse_spec(spec)
 
 
+@dataclass(frozen=True)
+class FileProfile:
+    """What the default spec and the Data tab need to know of a file's columns."""
+
+    types: dict[str, str]
+    duplicates: bool
+    # column, missing, distinct: over every row.
+    columns: pd.DataFrame
+
+
+def file_profile(path: Path, fmt: str, options: dict[str, Any], df: pd.DataFrame) -> FileProfile:
+    """The profile of the file as read (`df`); worked out once per file content and
+    read options (cached): choosing another target, or redrawing the Data tab,
+    does not count a million rows again."""
+
+    def compute() -> FileProfile:
+        return FileProfile(
+            {col: infer_column_type(df[col]) for col in df.columns},
+            has_duplicate_rows(df),
+            column_profile(df),
+        )
+
+    return CACHE.get_or_compute(_key("profile", sha256_of(path), fmt, options), "profile", compute)
+
+
 def _default_steps(
     df: pd.DataFrame,
     target: str | None,
@@ -213,13 +235,21 @@ def _default_steps(
 
 
 def has_duplicate_rows(df: pd.DataFrame) -> bool:
-    """Whether any row repeats an earlier one. Rows are compared by a 64-bit hash
-    first (a tenth of the time of df.duplicated on a million rows); only when two
-    hashes agree are the rows themselves compared."""
-    hashes = pd.util.hash_pandas_object(df, index=False)
-    if not hashes.duplicated().any():
-        return False
-    return bool(df.duplicated().any())
+    """Whether any row repeats an earlier one.
+
+    Rows are compared by 64-bit hashes of their first 2, 4, 8, ... columns: rows
+    that differ there differ, so the first prefix with no repeated hash settles it
+    (on a million rows, usually the first two columns: a tenth of the time of
+    df.duplicated). Only when every column's hashes repeat are the rows compared.
+    """
+    width = 2
+    while True:
+        hashes = pd.util.hash_pandas_object(df.iloc[:, :width], index=False)
+        if not hashes.duplicated().any():
+            return False
+        if width >= len(df.columns):
+            return bool(df.duplicated().any())
+        width *= 2
 
 
 def _default_model(task: str, rows: int, numeric_only: bool) -> dict:
@@ -284,8 +314,7 @@ def data_notes(
             continue
         # Judged on the distinct values with their row counts: a million rows of
         # a few dozen levels are a few dozen values to strip and parse.
-        present = df[column].dropna().astype(str)
-        seen = present.value_counts(sort=False)  # in order of first appearance
+        seen = text_counts(df[column])  # in order of first appearance
         counts = seen.groupby(seen.index.str.strip(), sort=False).sum()
         levels = len(counts)
         if types[column] == "categorical" and levels > MANY_LEVELS:
@@ -295,7 +324,7 @@ def data_notes(
                 "encoding it, or setting its role to ignore"
             )
         is_number = pd.to_numeric(pd.Series(counts.index), errors="coerce").notna().to_numpy()
-        number_rows, rows = int(counts[is_number].sum()), len(present)
+        number_rows, rows = int(counts[is_number].sum()), int(counts.sum())
         if number_rows < rows and number_rows >= 0.5 * rows:
             notes.append(
                 f"column {column!r} mixes numbers and text ({rows - number_rows} of {rows} values "
@@ -303,7 +332,7 @@ def data_notes(
                 f"{types[column]} — fix those cells to use it as a number"
             )
             continue
-        values = present.head(500).str.strip()
+        values = first_present(df[column], 500).astype(str).str.strip()
         dates = pd.to_datetime(values.head(500), errors="coerce", format="mixed")
         if dates.notna().mean() >= 0.5:
             bad = values.head(500)[dates.isna()]
