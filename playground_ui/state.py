@@ -15,6 +15,8 @@ import io
 import re
 import threading
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +27,14 @@ import param
 from generator import render
 from generator.bundle import export, render_bundle, write_bundle
 from generator.plots import render_plots
-from runtime.dataset import DataError, check_size, class_labels, infer_column_type
-from runtime.defaults import default_spec
+from runtime.dataset import (
+    DataError,
+    check_size,
+    class_labels,
+    infer_column_type,
+    sample_note,
+)
+from runtime.defaults import default_spec, file_profile
 from runtime.executor import RunError, Runner, RunResult, StepPreview
 from runtime.explain import explain_default, require_explanation
 from runtime.jobs import Job, Jobs
@@ -75,6 +83,17 @@ def safe_filename(name: str) -> str:
     return cleaned[:120]
 
 
+@dataclass
+class LoadedData:
+    """A data file stored, read and given its default spec, ready to be shown."""
+
+    name: str
+    project: Project
+    spec: Spec
+    rows: int
+    notes: list[str]
+
+
 class Workspace(param.Parameterized):
     """One session's project: data file, spec history, last run."""
 
@@ -82,6 +101,7 @@ class Workspace(param.Parameterized):
     revision = param.Integer(default=0, doc="Counts spec changes; views redraw on it.")
     data_revision = param.Integer(default=0, doc="Counts data files opened.")
     message = param.String(default="", doc="The last problem or notice for the person.")
+    loading = param.String(default="", doc="What is being loaded in the background, if anything.")
     message_kind = param.Selector(default="info", objects=["info", "success", "error"])
     result = param.ClassSelector(class_=RunResult, allow_None=True, doc="The last run.")
     result_revision = param.Integer(default=-1, doc="The revision the last run trained.")
@@ -162,21 +182,51 @@ class Workspace(param.Parameterized):
 
     def load_file(self, filename: str, content: bytes) -> bool:
         """Start a project from an uploaded file; False (and a message) if it cannot be read."""
+        return self._finish_open(self._prepare_file(filename, content))
+
+    def load_example(self, name: str) -> bool:
+        return self._finish_open(self._prepare_example(name))
+
+    def load_in_background(
+        self, filename: str | None, content: bytes | None, run: Callable, example: str = ""
+    ) -> None:
+        """Load an upload (or the example `example`) off the page's thread.
+
+        `run(work, done)` runs `work()` on a worker thread and then `done(outcome)`
+        where widgets may change (the views pass `in_background`). Meanwhile
+        `loading` says what is being read, and every other control keeps working.
+        """
+        what = example or filename or "the file"
+        self.loading = f"Reading {what}: checking it, inferring column types and the task…"
+
+        def work() -> LoadedData | DataError:
+            if example:
+                return self._prepare_example(example)
+            return self._prepare_file(filename or "upload", content or b"")
+
+        def done(outcome: Any) -> None:
+            self.loading = ""
+            if isinstance(outcome, Exception):
+                self._refuse(outcome)
+            else:
+                self._finish_open(outcome)
+
+        run(work, done)
+
+    def _prepare_file(self, filename: str, content: bytes) -> LoadedData | DataError:
         name = safe_filename(filename)
         if not name.lower().endswith(UPLOAD_SUFFIXES):
-            return self._refuse(
-                DataError(
-                    f"{filename}: not a data file this playground reads; upload one of "
-                    + ", ".join(UPLOAD_SUFFIXES)
-                )
+            return DataError(
+                f"{filename}: not a data file this playground reads; upload one of "
+                + ", ".join(UPLOAD_SUFFIXES)
             )
         if not content:
-            return self._refuse(DataError(f"{filename}: the file is empty"))
+            return DataError(f"{filename}: the file is empty")
         try:
             check_size(filename, len(content))  # before a byte of it is read or written
         except DataError as exc:
-            return self._refuse(exc)
-        return self._open_data(name, content)
+            return exc
+        return self._prepare_data(name, content)
 
     def refuse_upload(self, filename: str, size: int) -> bool:
         """Say why a file the browser held back (over the size limit) was not loaded."""
@@ -186,34 +236,45 @@ class Workspace(param.Parameterized):
             return self._refuse(exc)
         return self._refuse(DataError(f"{filename}: the upload did not arrive; try again"))
 
-    def load_example(self, name: str) -> bool:
+    def _prepare_example(self, name: str) -> LoadedData | DataError:
         files = example_files()
         if name not in files:
-            return self._refuse(DataError(f"no example named {name!r}; examples: {list(files)}"))
-        return self._open_data(name, files[name])
+            return DataError(f"no example named {name!r}; examples: {list(files)}")
+        return self._prepare_data(name, files[name])
 
-    def _open_data(self, name: str, content: bytes | Path) -> bool:
+    def _prepare_data(self, name: str, content: bytes | Path) -> LoadedData | Exception:
+        """Store the file, read it and write its default spec: the slow part of opening
+        data, which changes nothing a view draws (it may run on a worker thread)."""
         try:
             project = self._new_project(name, content)
         except StoreError as exc:
-            return self._refuse(exc)
+            return exc
+        del content  # the stored file is what is read from here on
         notes: list[str] = []
         try:
             spec = default_spec(
                 project.data_path, None, project.directory, name=Path(name).stem, notes=notes
             )
+            # Read once for the spec; cached, so the views draw from the same frame.
+            rows = len(Runner(spec, project.directory).raw_data())
         except USER_ERRORS as exc:
             self.store.delete_project(project.id)
-            return self._refuse(exc)
-        self.project = project
-        self.history = self.store.history(project.id)
+            return exc
+        return LoadedData(name, project, spec, rows, notes)
+
+    def _finish_open(self, loaded: LoadedData | Exception) -> bool:
+        """Show data prepared by `_prepare_data` (quick: on the page's thread)."""
+        if isinstance(loaded, Exception):
+            return self._refuse(loaded)
+        self.project = loaded.project
+        self.history = self.store.history(loaded.project.id)
         self.result = None
-        self._push(spec)
+        self._push(loaded.spec)
         self.data_revision += 1
-        rows = len(self.raw_data())
         self.tell(
-            f"{name}: {rows} rows, {len(spec.columns)} columns. Pick the target to predict, "
-            "or leave it empty to find clusters." + "".join(f"\nNote: {n}." for n in notes),
+            f"{loaded.name}: {loaded.rows} rows, {len(loaded.spec.columns)} columns. Pick the "
+            "target to predict, or leave it empty to find clusters."
+            + "".join(f"\nNote: {n}." for n in loaded.notes),
             "success",
         )
         return True
@@ -257,6 +318,22 @@ class Workspace(param.Parameterized):
             f"Read the file again: {len(spec.columns)} columns, {outcome}{notes_text}", "success"
         )
         return True
+
+    def column_profile(self) -> pd.DataFrame:
+        """Missing and distinct values of every column over all rows (computed once per file)."""
+        runner, dataset = self.runner(), self.spec.dataset
+        data = runner.raw_data().rename(columns=str)
+        return file_profile(
+            runner.data_path, dataset.format, dict(dataset.read_options), data
+        ).columns
+
+    def preview_note(self) -> str:
+        """'on a seeded sample of 250,000 of 1,000,000 rows' when previews use a sample."""
+        return self.runner().sample_note()
+
+    def explore_note(self) -> str:
+        """The sample the exploration views are drawn on, as the notebook draws them."""
+        return sample_note(self.spec.explore_sample_size, len(self.raw_data()))
 
     def runner(self, spec: Spec | None = None) -> Runner:
         return Runner(spec or self.spec, self.project_dir)

@@ -8,6 +8,7 @@ numbers scaled where the model needs it); the model is a strong default.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +19,18 @@ from runtime.dataset import (
     check_size,
     check_table,
     class_labels,
+    column_profile,
     detect_format,
+    first_present,
     header_row,
     infer_column_type,
     infer_task,
     read_error,
     sha256_of,
     sheet_names,
+    text_counts,
 )
-from runtime.executor import read_with
+from runtime.executor import CACHE, _key, read_with
 from runtime.models import MODELS_BY_NAME, ModelType
 from runtime.spec import SPEC_VERSION, DatasetSpec, Spec, parse_spec
 
@@ -46,7 +50,9 @@ MAX_ONE_HOT_CATEGORIES = 20
 def read_for_inference(path: Path, fmt: str, options: dict[str, Any]) -> pd.DataFrame:
     """Read the file through the same generated read_data the export will use."""
     try:
-        df = read_with(DatasetSpec(path=path.name, format=fmt, read_options=options), path)
+        # Cached where Runner.raw_data looks: the frame is read once, not again to show it.
+        dataset = DatasetSpec(path=path.name, format=fmt, read_options=options)
+        df = read_with(dataset, path, CACHE)
     except Exception as exc:  # noqa: BLE001 - any reader error becomes a clear message
         raise read_error(path, path.name, fmt, options, exc) from None
     if df.empty or len(df.columns) == 0:
@@ -91,15 +97,16 @@ def default_spec(
         raise DataError(f"data file not found: {data_path}")
     check_size(data_path.name, data_path.stat().st_size)
     fmt, options = detect_format(data_path, read_options)
-    df = read_for_inference(data_path, fmt, options)
-    df.columns = [str(c) for c in df.columns]
+    # rename returns a new frame (sharing the data): the cached frame stays as read.
+    df = read_for_inference(data_path, fmt, options).rename(columns=str)
     if target is not None and target not in df.columns:
         raise DataError(
             f"target {target!r} is not a column of {data_path.name}; its columns are: "
             + ", ".join(map(repr, df.columns[:30]))
         )
 
-    types = {col: infer_column_type(df[col]) for col in df.columns}
+    profile = file_profile(data_path, fmt, options, df)
+    types, duplicates = dict(profile.types), profile.duplicates
     if target is not None:
         task = infer_task(df[target])
         if task != "regression":
@@ -130,7 +137,7 @@ def default_spec(
         notes.extend(data_notes(data_path, fmt, options, df, features, types, sheet_given))
     numeric_only = all(types[c] == "numeric" for c in features)
     model = _default_model(task, len(df), numeric_only)
-    steps = _default_steps(df, target, features, types, MODELS_BY_NAME[model["type"]])
+    steps = _default_steps(df, target, features, types, MODELS_BY_NAME[model["type"]], duplicates)
     spec_dir = Path(spec_dir)
     spec = {
         "spec_version": SPEC_VERSION,
@@ -159,11 +166,41 @@ def default_spec(
     return parse_spec(spec)
 
 
+@dataclass(frozen=True)
+class FileProfile:
+    """What the default spec and the Data tab need to know of a file's columns."""
+
+    types: dict[str, str]
+    duplicates: bool
+    # column, missing, distinct: over every row.
+    columns: pd.DataFrame
+
+
+def file_profile(path: Path, fmt: str, options: dict[str, Any], df: pd.DataFrame) -> FileProfile:
+    """The profile of the file as read (`df`); worked out once per file content and
+    read options (cached): choosing another target, or redrawing the Data tab,
+    does not count a million rows again."""
+
+    def compute() -> FileProfile:
+        return FileProfile(
+            {col: infer_column_type(df[col]) for col in df.columns},
+            has_duplicate_rows(df),
+            column_profile(df),
+        )
+
+    return CACHE.get_or_compute(_key("profile", sha256_of(path), fmt, options), "profile", compute)
+
+
 def _default_steps(
-    df: pd.DataFrame, target: str | None, features: list[str], types: dict, model: ModelType
+    df: pd.DataFrame,
+    target: str | None,
+    features: list[str],
+    types: dict,
+    model: ModelType,
+    duplicates: bool,
 ) -> list[dict]:
     steps: list[dict] = []
-    if df.duplicated().any():
+    if duplicates:
         steps.append({"type": "drop_duplicates"})
     if target is not None and df[target].isna().any():
         steps.append({"type": "drop_missing_target"})
@@ -195,6 +232,24 @@ def _default_steps(
         # Distances, penalties and gradient steps need comparable scales; trees do not.
         steps.append({"type": "scale", "params": {"columns": numeric}})
     return steps
+
+
+def has_duplicate_rows(df: pd.DataFrame) -> bool:
+    """Whether any row repeats an earlier one.
+
+    Rows are compared by 64-bit hashes of their first 2, 4, 8, ... columns: rows
+    that differ there differ, so the first prefix with no repeated hash settles it
+    (on a million rows, usually the first two columns: a tenth of the time of
+    df.duplicated). Only when every column's hashes repeat are the rows compared.
+    """
+    width = 2
+    while True:
+        hashes = pd.util.hash_pandas_object(df.iloc[:, :width], index=False)
+        if not hashes.duplicated().any():
+            return False
+        if width >= len(df.columns):
+            return bool(df.duplicated().any())
+        width *= 2
 
 
 def _default_model(task: str, rows: int, numeric_only: bool) -> dict:
@@ -257,23 +312,27 @@ def data_notes(
     for column in features:
         if types[column] not in ("categorical", "text", "id"):
             continue
-        values = df[column].dropna().astype(str).str.strip()
-        levels = values.nunique()
+        # Judged on the distinct values with their row counts: a million rows of
+        # a few dozen levels are a few dozen values to strip and parse.
+        seen = text_counts(df[column])  # in order of first appearance
+        counts = seen.groupby(seen.index.str.strip(), sort=False).sum()
+        levels = len(counts)
         if types[column] == "categorical" and levels > MANY_LEVELS:
             notes.append(
                 f"column {column!r} has {levels:,} distinct values; one-hot encoding keeps the "
                 f"{MAX_ONE_HOT_CATEGORIES} most frequent and groups the rest — consider target "
                 "encoding it, or setting its role to ignore"
             )
-        numbers = pd.to_numeric(values, errors="coerce")
-        words = values[numbers.isna()]
-        if len(words) and numbers.notna().mean() >= 0.5:
+        is_number = pd.to_numeric(pd.Series(counts.index), errors="coerce").notna().to_numpy()
+        number_rows, rows = int(counts[is_number].sum()), int(counts.sum())
+        if number_rows < rows and number_rows >= 0.5 * rows:
             notes.append(
-                f"column {column!r} mixes numbers and text ({len(words)} of {len(values)} values "
-                f"are not numbers, e.g. {words.iloc[0]!r}); it is read as {types[column]} — fix "
-                "those cells to use it as a number"
+                f"column {column!r} mixes numbers and text ({rows - number_rows} of {rows} values "
+                f"are not numbers, e.g. {counts.index[~is_number][0]!r}); it is read as "
+                f"{types[column]} — fix those cells to use it as a number"
             )
             continue
+        values = first_present(df[column], 500).astype(str).str.strip()
         dates = pd.to_datetime(values.head(500), errors="coerce", format="mixed")
         if dates.notna().mean() >= 0.5:
             bad = values.head(500)[dates.isna()]

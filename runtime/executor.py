@@ -24,7 +24,14 @@ from typing import Any
 
 import pandas as pd
 
-from runtime.dataset import DataError, read_error, sha256_of
+from runtime.dataset import (
+    DataError,
+    preview_rows,
+    preview_sample,
+    read_error,
+    sample_note,
+    sha256_of,
+)
 from runtime.models import MODELS_BY_NAME, size_warning
 from runtime.preview_stats import changed_columns, column_summary, missing_count
 from runtime.spec import Spec, spec_to_dict, steps_using
@@ -45,10 +52,26 @@ def _renderer():
 _IMPORT_LOCK = threading.Lock()
 
 
-def read_with(dataset, path: str | Path) -> pd.DataFrame:
-    """Read a data file through the generated read_data for these options."""
-    module, _ = load_modules(_renderer().render_reader(dataset))
-    return module.read_data(str(path))
+def read_with(dataset, path: str | Path, cache: PrefixCache | None = None) -> pd.DataFrame:
+    """Read a data file through the generated read_data for these options.
+
+    With a `cache`, the frame is kept under the key `Runner.raw_data` looks up:
+    the file read to write a default spec is not read again to show it. The
+    cached frame is shared: change a copy of it, never the frame itself.
+    """
+
+    def read() -> Frame:
+        module, _ = load_modules(_renderer().render_reader(dataset))
+        return Frame(module.read_data(str(path)))
+
+    if cache is None:
+        return read().data
+    return cache.get_or_compute(read_key(sha256_of(path), dataset), "read", read).data
+
+
+def read_key(sha: str, dataset) -> str:
+    """The cache key of a file's content as read with the dataset's options."""
+    return _key("read", sha, _renderer().read_call(dataset))
 
 
 def load_modules(preprocessing_source: str, train_source: str | None = None):
@@ -337,21 +360,19 @@ class Runner:
             self.preview(active[-1][0])
 
     def raw_data(self) -> pd.DataFrame:
-        sha = self.data_sha256()
-        read_call = _renderer().read_call(self.spec.dataset)
-        key = _key("read", sha, read_call)
-
-        def read() -> Frame:
-            prep, _ = self.modules()
-            try:
-                return Frame(prep.read_data(str(self.data_path)))
-            except Exception as exc:  # noqa: BLE001 - any reader error becomes a clear message
-                dataset = self.spec.dataset
-                raise read_error(
-                    self.data_path, dataset.path, dataset.format, dataset.read_options, exc
-                ) from None
-
-        frame = self.cache.get_or_compute(key, "read", read)
+        """Every row of the data file, read by the generated read_data (read once:
+        the frame is cached under the file's hash and the read options)."""
+        self.data_sha256()  # a missing or changed file is refused before reading
+        dataset = self.spec.dataset
+        try:
+            # read_data alone, rendered as preprocessing.py renders it: reading
+            # needs neither the steps nor the model's imports.
+            data = read_with(dataset, self.data_path, self.cache)
+        except Exception as exc:  # noqa: BLE001 - any reader error becomes a clear message
+            raise read_error(
+                self.data_path, dataset.path, dataset.format, dataset.read_options, exc
+            ) from None
+        frame = Frame(data)
         missing = [c.name for c in self.spec.columns if c.name not in frame.data.columns]
         if missing:
             users = steps_using(self.spec, missing)
@@ -363,15 +384,40 @@ class Runner:
             )
         return frame.data
 
+    def preview_data(self) -> pd.DataFrame:
+        """The rows previews and exploration start from: every row, or beyond
+        $PLAYGROUND_PREVIEW_ROWS a sample of that many seeded by the spec's seed.
+        Training (run, split_frames, jobs, train.py) uses every row."""
+        data = self.raw_data()
+        sample = self.sample_key()
+        if sample is None:
+            return data
+        limit, seed = sample
+        key = _key("preview sample", self.data_sha256(), sample)
+        return self.cache.get_or_compute(key, "sample", lambda: preview_sample(data, limit, seed))
+
+    def sample_key(self) -> list[int] | None:
+        """[rows, seed] of the preview sample, None when previews see every row.
+        Part of every preview's cache key: a sample is other data."""
+        limit = preview_rows()
+        if len(self.raw_data()) <= limit:
+            return None
+        return [limit, self.spec.seed]
+
+    def sample_note(self) -> str:
+        """'on a seeded sample of 250,000 of 1,000,000 rows', or '' without a sample."""
+        return sample_note(len(self.preview_data()), len(self.raw_data()))
+
     # -- rendered code -----------------------------------------------------
 
     def modules(self):
         """The rendered preprocessing.py and train.py, executed."""
         if self._modules is None:
             render = _renderer()
+            # Unformatted: the code the export holds, without black's second per spec.
             self._modules = load_modules(
-                render.render_preprocessing(self.spec),
-                render.render_train(self.spec, Path(self.spec.dataset.path).name),
+                render.render_preprocessing(self.spec, formatted=False),
+                render.render_train(self.spec, Path(self.spec.dataset.path).name, formatted=False),
             )
         return self._modules
 
@@ -382,9 +428,11 @@ class Runner:
         # worked out once per runner (whose spec, like its modules, is fixed), the
         # data's hash is checked on every call.
         digest = self.data_sha256()
+        sample = self.sample_key()  # a sample is other data
         memo = self.__dict__.setdefault("_prefix_keys", {})
-        if (upto, after_split, digest) in memo:
-            return memo[upto, after_split, digest]
+        memo_key = (upto, after_split, digest, tuple(sample or ()))
+        if memo_key in memo:
+            return memo[memo_key]
         if "_spec_dict" not in self.__dict__:
             self._spec_dict = spec_to_dict(self.spec)
         spec = self._spec_dict
@@ -399,10 +447,10 @@ class Runner:
         # Clean steps see the file as read_data reads it (format and options) and
         # may use TARGET (drop_missing_target), so both belong to every key.
         read_call = _renderer().read_call(self.spec.dataset)
-        parts: list[Any] = [digest, read_call, self.spec.target, steps]
+        parts: list[Any] = [digest, read_call, self.spec.target, steps, sample]
         if split:
             parts += [spec["columns"], spec["task"], spec["classes"], spec["split"], spec["seed"]]
-        memo[upto, after_split, digest] = key = _key(*parts)
+        memo[memo_key] = key = _key(*parts)
         return key
 
     def _frame_before(self, index: int) -> Frame:
@@ -411,7 +459,7 @@ class Runner:
         if earlier:
             frame = self._frame_after(earlier[-1])
         else:
-            frame = Frame(self.raw_data())
+            frame = Frame(self.preview_data())
         stage = STEPS_BY_NAME[self.spec.steps[index - 1].type].stage
         if stage != "clean" and (not earlier or self._stage_of(earlier[-1]) == "clean"):
             frame = self._split_for_training(frame, index)
@@ -554,13 +602,15 @@ class Runner:
 
         Exact after a column step (its preview is the training split); otherwise
         the training share of the cleaned rows, and the spec's feature columns.
+        Previews on a sample count its rows scaled up to the whole data.
         """
+        scale = len(self.raw_data()) / len(self.preview_data())
         active = [i for i, _ in self.spec.active_steps()]
         if active and self._stage_of(active[-1]) != "clean":
             rows, columns = self._frame_after(active[-1]).data.shape
-            return rows, columns
-        data = self._frame_after(active[-1]).data if active else self.raw_data()
-        return round(len(data) * self.spec.split.train), len(self.spec.features)
+            return round(rows * scale), columns
+        data = self._frame_after(active[-1]).data if active else self.preview_data()
+        return round(len(data) * scale * self.spec.split.train), len(self.spec.features)
 
     def _check_training_split(self) -> None:
         """A classifier needs at least two classes in its training rows."""

@@ -398,7 +398,8 @@ def plots_module(runner: Runner):
     from runtime.executor import load_beside
 
     prep, _ = runner.modules()
-    source = render_plots(runner.spec)
+    # Unformatted: the same code as the export, without black's half second.
+    source = render_plots(runner.spec, formatted=False)
     module = load_beside(prep, "plots", source)
     module.__source_hash__ = hashlib.sha256(source.encode()).hexdigest()
     return module

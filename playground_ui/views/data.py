@@ -11,7 +11,7 @@ from runtime.dataset import max_upload_bytes
 from runtime.spec import ColumnSpec, Spec
 
 from ..state import UPLOAD_SUFFIXES, Workspace, example_files
-from .common import StageView, code_panel, split_layout, table
+from .common import StageView, code_panel, in_background, split_layout, table
 from .upload import GuardedFileInput
 
 NO_TARGET = "(none: find clusters)"
@@ -48,7 +48,7 @@ class DataView(StageView):
             value="penguins.csv" if "penguins.csv" in examples else examples[0],
         )
         self.open_example = pn.widgets.Button(label="Open example", color="primary")
-        self.open_example.on_click(lambda _: self.ws.load_example(self.example.value))
+        self.open_example.on_click(self._open_example)
         self.reopen = pn.widgets.Select(label="Or reopen a project", options={})
         self.open_project = pn.widgets.Button(label="Reopen")
         self.open_project.on_click(self._reopen)
@@ -72,11 +72,18 @@ class DataView(StageView):
             self.ws.open_project(self.reopen.value)
 
     def _uploaded(self, filename: str, content: bytes) -> None:
-        self.ws.load_file(filename, content)
+        # Read on a worker thread: a large file takes seconds, and the page stays live.
+        self.ws.load_in_background(filename or "upload", content, in_background)
 
     def _read_option_chosen(self, name: str, event) -> None:
         if not self.ws.set_read_options(**{name: event.new}):
             event.obj.value = event.old  # refused: show what the file is read with
+
+    def _open_example(self, _=None) -> None:
+        self.ws.load_in_background(None, None, in_background, example=self.example.value)
+
+    def _loading(self, loading: str):
+        return pn.pane.Alert(loading, alert_type="info", visible=bool(loading))
 
     def _target_chosen(self, event) -> None:
         if not self._syncing and self.ws.has_data:
@@ -129,14 +136,16 @@ class DataView(StageView):
 
     def _columns_frame(self) -> pd.DataFrame:
         spec = self.ws.spec
-        data = self.ws.raw_data()
+        # Counted over every row once per file, not again on every edit.
+        profile = self.ws.column_profile().set_index("column")
+        names = [c.name for c in spec.columns]
         return pd.DataFrame(
             {
-                "column": [c.name for c in spec.columns],
+                "column": names,
                 "type": [c.type for c in spec.columns],
-                "role": [self.ws.column_role(c.name) for c in spec.columns],
-                "missing": [int(data[c.name].isna().sum()) for c in spec.columns],
-                "distinct": [int(data[c.name].nunique()) for c in spec.columns],
+                "role": [self.ws.column_role(name) for name in names],
+                "missing": profile.loc[names, "missing"].to_list(),
+                "distinct": profile.loc[names, "distinct"].to_list(),
             }
         )
 
@@ -180,8 +189,9 @@ class DataView(StageView):
         if not self.ws.has_data:
             return pn.Spacer()
         data = self.ws.raw_data()
+        shown = f"; the first {5000:,} below" if len(data) > 5000 else ""
         return pn.Column(
-            pn.pane.Markdown(f"#### The data: {len(data)} rows"),
+            pn.pane.Markdown(f"#### The data: {len(data):,} rows{shown}"),
             table(data.head(5000), page_size=15, header_filters=False),
             sizing_mode="stretch_width",
         )
@@ -197,6 +207,7 @@ class DataView(StageView):
         )
         main = pn.Column(
             load,
+            pn.bind(self._loading, self.ws.param.loading),
             pn.bind(self._read_options, self.shown.param.revision),
             pn.bind(self._columns, self.shown.param.revision),
             pn.bind(self._rows, self.shown.param.data_revision),

@@ -61,6 +61,8 @@ class ExploreView(StageView):
             )
         if not cards:
             cards = [pn.pane.Markdown("No views yet: add one above.")]
+        elif note := self.ws.explore_note():
+            cards.insert(0, pn.pane.Markdown(f"Views drawn {note}, as the notebook draws them."))
         return pn.Column(*cards, sizing_mode="stretch_width")
 
     def __panel__(self):

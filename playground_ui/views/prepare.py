@@ -157,8 +157,11 @@ class PrepareView(StageView):
         if preview is None:
             return pn.pane.Alert(self.ws.message, alert_type="danger")
         title = STEPS_BY_NAME[steps[index - 1].type].title
+        note = self.ws.preview_note()
+        # Training uses every row; say so where the preview shows fewer.
+        sampled = f"\n\nPreview {note}; training uses all rows." if note else ""
         return pn.Column(
-            pn.pane.Markdown(f"### After step {index}: {title}\n{preview.describe()}"),
+            pn.pane.Markdown(f"### After step {index}: {title}\n{preview.describe()}{sampled}"),
             table(preview.head.round(4)),
             pn.pane.Markdown("#### Columns after it"),
             table(preview.summary.round(4), page_size=8),
