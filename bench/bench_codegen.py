@@ -109,7 +109,12 @@ def run(quick: bool = False) -> Section:
         {"measure": f"size of {name} (characters)", "seconds": "", "size": sizes[name]}
         for name in python_files
     ]
-    section.notes = NOTES
+    section.notes = NOTES + LIMITS.format(
+        black=formatting,
+        share=formatting / max(bundle, 1e-9),
+        kb=sum(sizes.values()) / 1000,
+        again=again * 1000,
+    )
     return section
 
 
@@ -129,4 +134,21 @@ black-formats every Python file, exactly as the Export tab and `playground expor
 it also reads the data file to ship it. The goal is the median over repeated bundles
 in one process, with the Jinja templates compiled (a server compiles them once); the
 first bundle of a process, which compiles them, is in the table.
+"""
+
+LIMITS = """
+What limits it: black. In a profiled bundle black's `format_str` took {black:.2f} s, about
+{share:.0%} of the bundle's median (profiling adds its own overhead): black is compiled
+(mypyc) and formats roughly 20-40 kB of source a second on this shared machine, and the
+bundle holds {kb:.0f} kB of text, most of it Python (plots.py, preprocessing.py, the app,
+train.py, the notebook's cells). The rest (Jinja rendering, nbformat's validation,
+the YAML spec, the installed versions for requirements.txt) is a few tenths at most.
+Tried: the Jinja environment and its compiled templates were already kept per process;
+black is now imported when code is first formatted (not at server start) and its results
+are kept by source text (an LRU of 128), so exporting a spec again, or exporting after the
+same process rendered its train.py and preprocessing.py, costs {again:.0f} ms. Black's
+`format_str` already skips the `--safe` AST check that `--fast` turns off, so there is
+no faster black mode that keeps the output. Not done: formatting the files in parallel
+(two shared cores) or rendering templates already in black's layout so that black can be
+skipped (the output would then depend on our templates matching black exactly).
 """
