@@ -13,8 +13,6 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
-import nbformat
-
 from generator.notebook import percent_to_notebook
 from generator.plots import notebook_plots, render_plots
 from generator.render import (
@@ -120,6 +118,8 @@ def render_notebook(context: dict) -> str:
         training=env.get_template("_training.py.j2").make_module(context),
         explore=env.get_template("_explore.py.j2").make_module(context),
     )
+    import nbformat  # imported at the first export, not when the server starts
+
     return nbformat.writes(percent_to_notebook(source))
 
 

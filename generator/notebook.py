@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import nbformat
+from typing import TYPE_CHECKING
 
 from generator.render import format_code
 
 MARKDOWN = "# %% [markdown]"
 PARAMETERS = "# %% [parameters]"
 CODE = "# %%"
+
+if TYPE_CHECKING:
+    import nbformat
 
 
 def _cells(source: str) -> list[tuple[str, list[str]]]:
@@ -25,6 +28,8 @@ def _cells(source: str) -> list[tuple[str, list[str]]]:
 
 def percent_to_notebook(source: str) -> nbformat.NotebookNode:
     """Build the notebook; code cells are black-formatted one by one."""
+    import nbformat  # imported when a notebook is first made, not when the server starts
+
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {
         "name": "python3",

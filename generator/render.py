@@ -11,7 +11,6 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-import black
 import jinja2
 
 import templates
@@ -24,7 +23,7 @@ VERSION = "0.1.0"
 TEMPLATES_DIR = Path(templates.__file__).resolve().parent
 
 # Black's default line length: what a reader of the export expects.
-BLACK_MODE = black.Mode(line_length=88)
+BLACK_LINE_LENGTH = 88
 
 READ_FUNCTIONS = {
     "csv": "pd.read_csv",
@@ -53,9 +52,14 @@ def environment() -> jinja2.Environment:
     return env
 
 
+# Black takes ~0.1 s per thousand lines; the same source is often formatted again (the
+# runtime's train.py and preprocessing.py, then the export's), so results are kept.
+@functools.lru_cache(maxsize=128)
 def format_code(source: str) -> str:
     """Black-format generated Python source."""
-    return black.format_str(source, mode=BLACK_MODE)
+    import black  # 0.2-0.7 s to import: not before code is first shown or exported
+
+    return black.format_str(source, mode=black.Mode(line_length=BLACK_LINE_LENGTH))
 
 
 def merge_imports(lines: list[str]) -> str:

@@ -6,6 +6,7 @@ people (or two tabs) never see each other's data or runs.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import panel as pn
@@ -103,16 +104,26 @@ def build_app(
 
 
 def _warm_up() -> None:
-    """Import the libraries training uses now, so that the first click is not the slow one."""
+    """Import the libraries previews and training use, so that the first click is not
+    the slow one."""
     import sklearn.ensemble
     import sklearn.linear_model  # noqa: F401
     import xgboost  # noqa: F401
 
 
+_warming_up = threading.Lock()
+
+
+def _start_warm_up() -> None:
+    """Once the first page has loaded (not before: the imports would slow it), warm up in
+    the background."""
+    if _warming_up.acquire(blocking=False):
+        threading.Thread(target=_warm_up, name="warm-up imports", daemon=True).start()
+
+
 def serve(port: int = 5006, home: str | Path | None = None, show: bool = False, **kwargs):
     """Serve the app; each browser session calls build_app anew."""
     pn.extension("tabulator", "codeeditor", notifications=False)
-    _warm_up()
     home = Path(home) if home else playground_home()
     store = Store(home=home)
     # Runs a crashed server left behind are marked failed, not shown as running forever.
@@ -123,8 +134,13 @@ def serve(port: int = 5006, home: str | Path | None = None, show: bool = False, 
     kwargs.setdefault("websocket_max_message_size", max_upload_bytes() * 4 // 3 + 2**20)
     # Panel's built-in logins; with one, every user has projects of their own.
     login = any(kwargs.get(option) for option in ("basic_auth", "oauth_provider"))
+
+    def session():
+        pn.state.onload(_start_warm_up)
+        return build_app(home, store, jobs, login=login)
+
     return pn.serve(
-        lambda: build_app(home, store, jobs, login=login),
+        session,
         port=port,
         show=show,
         title="AI-Playground",

@@ -1,4 +1,4 @@
-"""The `playground` command: ui, init, validate, catalog, preview, run, export, plots,
+"""The `playground` command: ui (or serve), init, validate, catalog, preview, run, export, plots,
 explain, runs, tune.
 
 Every failure a person can cause (a bad file, a wrong column, an invalid
@@ -432,7 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--sheet", help="the Excel sheet to read, by name (default: the first)")
     init.set_defaults(func=_cmd_init)
 
-    ui = sub.add_parser("ui", help="serve the playground in the browser")
+    ui = sub.add_parser("ui", aliases=["serve"], help="serve the playground in the browser")
     ui.add_argument("--port", type=int, default=5006, help="port to serve on (default 5006)")
     ui.add_argument(
         "--home", help="where projects are kept (default: $PLAYGROUND_HOME or ~/.playground)"

@@ -287,7 +287,6 @@ class RunResult:
     pipeline: Any
     seconds: float
     spec: Spec
-    previews: list[StepPreview] = field(default_factory=list)
     # What a person should know about the run, e.g. that the data is large for the model.
     warnings: list[str] = field(default_factory=list)
 
@@ -317,6 +316,12 @@ def cluster_warnings(spec: Spec, report: dict) -> list[str]:
         "or a smaller min_samples) or scale the features."
     )
     return [message]
+
+
+def _classes_trained_on(report: dict) -> int:
+    """How many classes the training split holds: the non-empty rows of its confusion
+    matrix (rows are the true classes)."""
+    return sum(1 for row in report["confusion_matrix"]["train"] if sum(row) > 0)
 
 
 class Runner:
@@ -576,17 +581,42 @@ class Runner:
     # -- training ------------------------------------------------------------
 
     def run(self) -> RunResult:
-        """Preview every step (checking column references), then run train()."""
+        """Run train() on the data; if it fails, say which step failed and why.
+
+        Training is not preceded by a preview of every step: that would fit each step
+        once more and summarise its output, work the training does not need. The
+        previews' checks (columns a step names, a training split with one class) run
+        when training fails, to turn a library's error into a message naming the step.
+        """
         start = time.perf_counter()
-        previews = self.previews()
-        warnings = self.warnings()
         df = self.raw_data()
         _, train = self.modules()
-        self._check_training_split()
-        pipeline, report = self._guard("training", lambda: train.train(df))
-        warnings += cluster_warnings(self.spec, report)
+        try:
+            pipeline, report = train.train(df)
+        except (RunError, DataError):
+            raise
+        except Exception as exc:
+            self._diagnose()
+            raise RunError(f"training failed: {type(exc).__name__}: {exc}") from exc
+        if self.spec.is_classification and _classes_trained_on(report) < 2:
+            self._check_training_split()  # raises, naming the one class and the split
+        warnings = self._size_warnings(report, pipeline) + cluster_warnings(self.spec, report)
         seconds = time.perf_counter() - start
-        return RunResult(report, pipeline, seconds, self.spec, previews, warnings)
+        return RunResult(report, pipeline, seconds, self.spec, warnings=warnings)
+
+    def _diagnose(self) -> None:
+        """Raise the message of the first step that fails on its own, or of a training
+        split with a single class; return if neither explains a failed training."""
+        self.previews()
+        self._check_training_split()
+
+    def _size_warnings(self, report: dict, pipeline: Any) -> list[str]:
+        """warnings(), from the shape the model was trained on (no step is run again)."""
+        columns = getattr(pipeline[-1], "n_features_in_", None)
+        if columns is None:
+            return self.warnings()
+        warning = size_warning(self.spec.model.type, report["rows"]["train"], columns)
+        return [warning] if warning else []
 
     def warnings(self) -> list[str]:
         """What to know before training: whether the data is large for the model.

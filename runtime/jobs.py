@@ -198,14 +198,10 @@ class _Progress:
 
 
 def _stage_weights(spec: Spec) -> dict[str, float]:
-    steps = {_step_stage(i, step.type): 1.0 for i, step in spec.active_steps()}
-    # Training fits the model once, and once more per cross-validation fold.
+    # Training fits the steps and the model once, and once more per cross-validation fold.
     folds = spec.evaluation.cv_folds or 0
-    return {"read data": 1.0, **steps, "train": 3.0 * (1 + folds), "plots": 2.0, "save": 0.5}
-
-
-def _step_stage(index: int, step_type: str) -> str:
-    return f"step {index}: {step_type}"
+    steps = 0.5 * len(spec.active_steps())
+    return {"read data": 1.0, "train": (3.0 + steps) * (1 + folds), "plots": 2.0, "save": 0.5}
 
 
 def _work(connection, url: str, home: str, run_id: int) -> None:
@@ -251,14 +247,13 @@ def _train(spec: Spec, base_dir: Path, progress: _Progress, folder: Path) -> Run
     runner = Runner(spec, base_dir)
     with progress.stage("read data"):
         runner.raw_data()
-    for index, step in spec.active_steps():
-        with progress.stage(_step_stage(index, step.type)):
-            runner.preview(index)
+    # No step is previewed on its own first: that would fit every step once more. A
+    # step that fails is named by runner.run(), which previews the steps only then.
     with progress.stage("train"):
         _, train_module = runner.modules()
         model = MODELS_BY_NAME[spec.model.type]
         with reporting_curves(train_module, model, progress.curve_point):
-            result = runner.run()  # the step previews above are cached
+            result = runner.run()  # the data read above is cached
     folder.mkdir(parents=True, exist_ok=True)
     with progress.stage("plots"):
         result.warnings += _save_plot_data(runner, result, folder)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pandas as pd
 import panel as pn
-from matplotlib.figure import Figure
 
 from runtime.metrics import higher_is_better, metrics_for
 from runtime.models import MODELS_BY_NAME
@@ -208,6 +207,8 @@ class TuneView(StageView):
         values = [(n, v) for n, v, _ in progress.history if v is not None]
         if not values:
             return
+        from matplotlib.figure import Figure  # 0.5 s to import: when first drawn
+
         figure = Figure(figsize=(7, 3))
         axes = figure.subplots()
         numbers, scores = zip(*values)
