@@ -53,7 +53,7 @@ BASE_REQUIREMENTS = [
     "threadpoolctl",
     "pyarrow",
 ]
-SERVING_REQUIREMENTS = ["fastapi", "pydantic", "uvicorn"]
+SERVING_REQUIREMENTS = ["fastapi", "pydantic", "uvicorn", "orjson"]
 NOTEBOOK_REQUIREMENTS = ["matplotlib", "ipykernel", "papermill"]
 TEST_REQUIREMENTS = ["pytest", "httpx2"]
 

@@ -1,0 +1,186 @@
+"""The exported API checks a batch a column at a time: it must take exactly the
+batches Row takes row by row, give the model the same frame, warn of the same
+values, and leave every bad batch to Row's per-row validation and its errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from pydantic import Field, ValidationError, create_model
+from synthetic import make_frame, spec_dict, write_frame
+
+from generator import bundle, render
+from runtime.executor import Runner
+from runtime.schema import input_schema
+from runtime.spec import parse_spec
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    """The rendered app/main.py of a regression spec over numbers (one of integer
+    dtype), text categories, a boolean and a date-time text column, imported."""
+    folder = tmp_path_factory.mktemp("columns")
+    frame = make_frame(200, "regression")
+    frame["count"] = np.arange(len(frame)) % 7
+    frame["flag"] = frame["num_a"] > 50
+    write_frame(frame, folder)
+    data = spec_dict(frame.drop(columns=["count", "flag"]), "regression")
+    data["columns"] += [
+        {"name": "count", "type": "numeric", "role": "feature"},
+        {"name": "flag", "type": "boolean", "role": "feature"},
+    ]
+    spec = parse_spec(data)
+    splits = Runner(spec, folder).split_frames()
+    schema = input_schema(spec, splits["train"], [splits["validation"], splits["test"]])
+    context = bundle._common_context(spec, None, "data.csv", "0" * 64)
+    source = render.environment().get_template("app/main.py.j2").render(context, schema=schema)
+    path = folder / "app_main.py"
+    path.write_text(source)
+    module_spec = importlib.util.spec_from_file_location("columns_app_main", path)
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_spec.name] = module
+    module_spec.loader.exec_module(module)
+    rows = frame[spec.features].astype(object).where(frame[spec.features].notna(), None)
+    yield module, rows.to_dict("records")
+    del sys.modules[module_spec.name]
+
+
+def per_row_frame(service, records: list[dict]) -> pd.DataFrame:
+    """The frame as the API built it row by row before the column check."""
+    frame = pd.DataFrame(records, columns=[c["name"] for c in service.INPUT_SCHEMA])
+    for column in service.INPUT_SCHEMA:
+        name = column["name"]
+        try:
+            frame[name] = frame[name].astype(column["dtype"])
+        except (TypeError, ValueError):
+            frame[name] = frame[name].astype("float64")
+    return frame
+
+
+def per_row_unseen(service, record: dict, where: list) -> tuple[list[str], list[dict]]:
+    """The warnings and errors of one validated row, as the API found them row by row."""
+    warnings, errors = [], []
+    for column in service.INPUT_SCHEMA:
+        name, value = column["name"], record[column["name"]]
+        if value is None:
+            continue
+        if "minimum" in column and not column["minimum"] <= value <= column["maximum"]:
+            warnings.append(
+                f"{name}: {value} is outside the training range "
+                f"[{column['minimum']}, {column['maximum']}]"
+            )
+        if "categories" in column and value not in column["categories"]:
+            if service.UNSEEN_CATEGORIES == "reject":
+                errors.append(
+                    {
+                        "loc": [*where, name],
+                        "msg": f"{value!r} is not a category seen in training; "
+                        f"allowed: {column['categories']}",
+                        "type": "unseen_category",
+                    }
+                )
+            else:
+                warnings.append(f"{name}: {value!r} was not seen in training; scored as unknown")
+    return warnings, errors
+
+
+def validated_records(service, rows: list[dict]) -> list[dict]:
+    return [service.Row.model_validate(row).model_dump(by_alias=True) for row in rows]
+
+
+def unusual_rows(rows: list[dict]) -> list[dict]:
+    """Valid rows with integers for floats, unseen categories and out-of-range numbers."""
+    rows = [dict(row) for row in rows[:40]]
+    rows[0]["num_a"] = 1000
+    rows[1]["cat_a"] = "purple"
+    rows[2].update(num_b=-3.5, cat_b="nowhere", count=99)
+    rows[3]["num_a"] = None
+    rows[4]["count"] = 2.0
+    return rows
+
+
+def test_a_valid_batch_is_checked_by_column_and_scored_as_row_by_row(service):
+    module, rows = service
+    rows = unusual_rows(rows)
+    batch = module.Batch.model_validate({"rows": rows})
+    assert all(type(row) is dict for row in batch.rows), "the column check was not taken"
+    records = validated_records(module, rows)
+    pd.testing.assert_frame_equal(module.to_frame(batch._columns), per_row_frame(module, records))
+    warnings, errors = module.unseen_values(batch._columns, len(rows), lambda i: ["body", i])
+    expected = [per_row_unseen(module, r, ["body", i]) for i, r in enumerate(records)]
+    assert warnings == [w for w, _ in expected] and errors == []
+    assert "num_a: 1000.0 is outside the training range" in warnings[0][0]
+    assert "cat_b: 'nowhere' was not seen in training; scored as unknown" in warnings[2]
+
+
+def test_values_row_converts_take_the_per_row_path_and_the_same_frame(service):
+    module, rows = service
+    rows = [dict(row) for row in rows[:10]]
+    rows[0]["num_b"] = "2.5"  # Row reads a number from text
+    batch = module.Batch.model_validate({"rows": rows})
+    assert all(isinstance(row, module.Row) for row in batch.rows)
+    records = validated_records(module, rows)
+    pd.testing.assert_frame_equal(module.to_frame(batch._columns), per_row_frame(module, records))
+
+
+def doubtful_batches(rows: list[dict], limit: int) -> dict[str, object]:
+    good = rows[0]
+    return {
+        "missing column": {"rows": [good, {k: v for k, v in good.items() if k != "cat_a"}]},
+        "extra column": {"rows": [{**good, "surprise": 1}]},
+        "text for a number": {"rows": [good, {**good, "num_a": "many"}]},
+        "boolean for a number": {"rows": [{**good, "num_a": True}]},
+        "number for a text": {"rows": [{**good, "cat_b": 3}]},
+        "NaN": {"rows": [{**good, "num_b": math.nan}]},
+        "infinity": {"rows": [{**good, "num_b": -math.inf}]},
+        "huge integer": {"rows": [{**good, "count": 10**400}]},
+        "null where not nullable": {"rows": [{**good, "count": None}]},
+        "row not an object": {"rows": [good, [1, 2]]},
+        "rows not a list": {"rows": good},
+        "no rows": {"lines": [good]},
+        "too many rows": {"rows": [good] * (limit + 1)},
+    }
+
+
+def errors_of(model, body) -> list[dict] | None:
+    try:
+        model.model_validate(body)
+    except ValidationError as exc:
+        return exc.errors()
+    return None
+
+
+def test_doubtful_batches_get_the_answer_of_row_by_row_validation(service):
+    module, rows = service
+    # Batch without its column check, at the same row limit.
+    limit = module.MAX_BATCH_ROWS
+    plain = create_model("Plain", rows=(list[module.Row], Field(max_length=limit)))
+    refused = 0
+    for case, body in doubtful_batches(rows, limit).items():
+        expected = errors_of(plain, body)
+        assert errors_of(module.Batch, body) == expected, case
+        refused += expected is not None
+    assert refused >= 10
+
+
+def test_unseen_categories_refused_name_each_row_and_field_in_order(service, monkeypatch):
+    module, rows = service
+    monkeypatch.setattr(module, "UNSEEN_CATEGORIES", "reject")
+    rows = [dict(row) for row in rows[:6]]
+    rows[4].update(cat_a="purple", cat_b="nowhere")
+    rows[1]["cat_b"] = "nowhere"
+    batch = module.Batch.model_validate({"rows": rows})
+    _, errors = module.unseen_values(batch._columns, len(rows), lambda i: ["body", "rows", i])
+    records = validated_records(module, rows)
+    expected = [per_row_unseen(module, r, ["body", "rows", i]) for i, r in enumerate(records)]
+    assert errors == [error for _, row_errors in expected for error in row_errors]
+    assert [e["loc"] for e in errors] == [
+        ["body", "rows", 1, "cat_b"],
+        ["body", "rows", 4, "cat_a"],
+        ["body", "rows", 4, "cat_b"],
+    ]
