@@ -264,6 +264,26 @@ preprocessing) with the matching metric (roc_auc, macro_f1, r2) and is scored on
 test rows. Neither sees the validation or test rows. Both use {N_JOBS} core (spec n_jobs,
 FLAML n_jobs). Bike sharing's `casual` and `registered` add up to the target, so both
 sides leave them out. Scores are rounded to 4 decimals before counting a dataset as met.
+
+What limits the playground at this budget (cProfile during development, on this 2-core
+machine shared with other work, load average about 5): a trial fits 5 folds, and each
+fold's `evaluate` computes every metric of the task, not only the tuned one. A
+logistic-regression trial on breast cancer took 4.0 s: 1.7 s of lbfgs fits and 1.7 s of
+evaluation (0.33 s per fold). An XGBoost trial takes 4–10 s on titanic, german credit,
+seattle weather and bike sharing, so {budget:.0f} s buys the trials in the `trials` column
+(8 to 14 for XGBoost), barely past TPE's 10 random start-up trials: the search is mostly
+the declared defaults (its first trial) plus random points. FLAML's cost-frugal search
+starts from tiny models and tries many configurations in the same time, and chooses among LightGBM,
+XGBoost, forests and linear models; the playground tunes the one family `playground init`
+chose. Tried: narrower XGBoost ranges (at most 500 rounds and depth 10, down from 2000
+and 12: a trial's cost grows with both) and a first trial at the declared defaults
+(the search ends no worse than them in cross-validation). Not built yet: tuning over the
+model family as a categorical choice, and scoring only the tuned metric in a trial. The
+playground's wall time (`playground s`) exceeds the budget: Optuna checks the time
+only after a trial ends, and it includes the refit check of the best trial and the final
+training run; FLAML's includes its own final refit. The test splits are small (36 to 293 rows, bike sharing 3,476), so gaps of 0.01–0.03 move
+between runs: with 20 s budgets in development titanic was +0.017 and german credit
+−0.017, and the first 60 s run swapped them (−0.009 and +0.022).
 """
 
 
