@@ -27,6 +27,7 @@ def tuning_context(spec: Spec) -> dict:
         raise ValueError("the spec has no tuning section")
     decl = MODELS_BY_NAME[spec.model.type]
     dimensions = resolve_space(decl, {n: o.given() for n, o in tuning.space.items()})
+    defaults = {p.name: p.default for p in decl.params}
     return {
         "tuning": tuning,
         "metric": tuning.metric,
@@ -37,6 +38,13 @@ def tuning_context(spec: Spec) -> dict:
         "prefix": "model__" + ("estimator__" if spec.decision else "") + decl.param_key(""),
         "grid": {d.name: d.grid() for d in dimensions if d.searched},
         "grid_points": GRID_POINTS,
+        # The first trial: the declared defaults the space holds (a grid has its own order).
+        # Not the spec's values: the tuned spec's export must repeat the same search.
+        "starting_point": {
+            d.name: defaults[d.name]
+            for d in dimensions
+            if tuning.method != "grid" and d.searched and d.contains(defaults[d.name])
+        },
     }
 
 

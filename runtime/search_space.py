@@ -54,6 +54,15 @@ class Dimension:
             return sorted({round(float(p)) for p in points})
         return [float(p) for p in points]
 
+    def contains(self, value: Any) -> bool:
+        """Whether the search can try `value` (a search starts from the declared defaults)."""
+        if self.kind == "categorical":
+            return any(type(c) is type(value) and c == value for c in self.choices)
+        if self.kind == "fixed" or isinstance(value, bool):
+            return False
+        kind = int if self.kind == "int" else (int, float)
+        return isinstance(value, kind) and self.low <= value <= self.high
+
     def describe(self) -> str:
         if self.kind == "fixed":
             return f"fixed at {self.value!r}"

@@ -176,6 +176,24 @@ def test_a_seeded_study_repeats_itself(project):
     assert first.spec.tuning.best.value == first.value == first.refit_value
 
 
+def test_the_search_starts_from_the_declared_defaults(project):
+    data = spec_with(cv_folds=2)
+    # Not from the spec's values: a tuned spec's exported search must repeat the study.
+    data["model"]["params"] = {"max_depth": 3, "criterion": "entropy"}
+    storage = f"sqlite:///{project / 'start.db'}"
+    outcome = Tuner(parse_spec(data), project, storage, study="start").tune(trials=2)
+    first = optuna.load_study(study_name="start", storage=storage).trials[0]
+    # min_samples_leaf and criterion take their defaults, 5 and "gini"; max_depth's
+    # default (no limit) is outside 1..6, so the sampler chooses it.
+    assert first.params["min_samples_leaf"] == 5 and first.params["criterion"] == "gini"
+    assert 1 <= first.params["max_depth"] <= 6
+    assert outcome.value >= first.value
+    assert Dimension("depth", "int", 1, 6).contains(3)
+    assert not Dimension("depth", "int", 1, 6).contains(None)
+    assert not Dimension("share", "float", 0.5, 1.0).contains(True)
+    assert Dimension("criterion", "categorical", choices=("gini", "entropy")).contains("gini")
+
+
 def test_tuning_resumes_its_study(project):
     spec = parse_spec(spec_with(cv_folds=2))
     storage = f"sqlite:///{project / 'studies.db'}"
