@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is needed; run: make PYTHON=python3.11 ...")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,bench]"
 	touch $(STAMP)
 
 # Serve the playground at http://localhost:$(PORT); projects live in
@@ -35,13 +35,9 @@ test: setup
 	$(BIN)/python -m pytest -n 2
 
 # Benchmarks against plain pandas/scikit-learn (and FLAML) baselines, measured in
-# the same run; writes bench/RESULTS.md. Not part of make test. QUICK=1 runs small sizes.
-BENCH_STAMP := $(VENV)/.bench-installed
-$(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,bench]"
-	touch $(BENCH_STAMP)
-
-bench: $(BENCH_STAMP)
+# the same run; writes bench/RESULTS.md. Not part of make test (which runs each
+# benchmark's quick mode once, so setup installs the bench extra too). QUICK=1 runs small sizes.
+bench: setup
 	$(BIN)/python -m bench $(if $(QUICK),--quick) $(BENCH)
 
 lint: setup

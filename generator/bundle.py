@@ -101,6 +101,14 @@ def _common_context(spec, result: RunResult, data_filename: str, sha256: str) ->
 
 
 def render_notebook(context: dict) -> str:
+    """notebook.ipynb: its percent-format source, each code cell black-formatted."""
+    import nbformat  # imported at the first export, not when the server starts
+
+    return nbformat.writes(percent_to_notebook(notebook_source(context)))
+
+
+def notebook_source(context: dict) -> str:
+    """The notebook's percent-format source (# %% cells), before formatting."""
     env = environment()
     spec = context["spec"]
     imports = context["training_imports"] + [
@@ -111,16 +119,13 @@ def render_notebook(context: dict) -> str:
     # The plots are drawn by plots.py, the code the playground draws them with.
     plots = notebook_plots(spec)
     imports += plots.pop("imports")
-    source = env.get_template("notebook.py.j2").render(
+    return env.get_template("notebook.py.j2").render(
         context,
         **plots,
         imports=merge_imports(imports),
         training=env.get_template("_training.py.j2").make_module(context),
         explore=env.get_template("_explore.py.j2").make_module(context),
     )
-    import nbformat  # imported at the first export, not when the server starts
-
-    return nbformat.writes(percent_to_notebook(source))
 
 
 def render_bundle(runner: Runner, result: RunResult) -> dict[str, str | bytes]:

@@ -46,11 +46,9 @@ import shlex
 import subprocess
 import sys
 import tempfile
-import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import black
 import numpy as np
@@ -545,20 +543,6 @@ def fill_from_noise(slots: list[Slot], pool: str, noise: bytes) -> list[str]:
 SHA256 = "0" * 64
 
 
-# What render_notebook hands the source to, made to hand it back as it is.
-_AS_IS = types.SimpleNamespace(writes=lambda source: source)
-
-
-def notebook_source(context: dict) -> str:
-    """The percent-format source of notebook.ipynb: bundle.render_notebook without
-    the per-cell black formatting and nbformat (what makes export slow)."""
-    with (
-        mock.patch.object(bundle, "percent_to_notebook", lambda source: source),
-        mock.patch.object(bundle, "nbformat", _AS_IS),
-    ):
-        return bundle.render_notebook(context)
-
-
 def render_sources(spec: Spec, schema: list[dict]) -> dict[str, str]:
     """Every generated Python source, unformatted (black is what makes export slow)."""
     env = render.environment()
@@ -568,7 +552,7 @@ def render_sources(spec: Spec, schema: list[dict]) -> dict[str, str]:
     return {
         "preprocessing.py": render.render_preprocessing(spec, formatted=False),
         "train.py": render.render_train(spec, data_filename, formatted=False),
-        "notebook.py": notebook_source(context),
+        "notebook.py": bundle.notebook_source(context),
         "predict.py": env.get_template("predict.py.j2").render(context),
         "app/main.py": env.get_template("app/main.py.j2").render(context, schema=schema),
         "tests/test_bundle.py": env.get_template("tests/test_bundle.py.j2").render(
