@@ -17,6 +17,8 @@ import math
 import os
 import re
 import threading
+import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -113,31 +115,52 @@ def check_size(name: str, size: int) -> None:
         )
 
 
-# Digests of large files already computed, by (path, inode, size, modification
-# time): a file is hashed by the store, the default spec and every run, and
-# hashing 140 MB takes a third of a second. Small files are hashed every time.
-_DIGESTS: dict[tuple, str] = {}
-_REMEMBER_DIGEST_BYTES = 1 << 20
+# Digests already computed, by the file's identity: a file is hashed by the store,
+# the default spec, every run and every preview key, and hashing 140 MB takes a
+# third of a second.
+_DIGESTS: OrderedDict[tuple, str] = OrderedDict()
 _DIGESTS_LOCK = threading.Lock()
 
+# A file changed less than this long ago may change again within the same
+# timestamp tick (file times are coarse), unseen: its hash is not kept.
+DIGEST_SETTLE_NS = 2_000_000_000
 
-def sha256_of(path: str | Path) -> str:
-    """The file's SHA-256, read in blocks; remembered until the file changes."""
-    stat = os.stat(path)
-    known = (str(Path(path).resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
-    with _DIGESTS_LOCK:
-        if known in _DIGESTS:
-            return _DIGESTS[known]
+
+def _hash_file(path: str | Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    if stat.st_size >= _REMEMBER_DIGEST_BYTES:
-        with _DIGESTS_LOCK:
-            if len(_DIGESTS) > 256:
-                _DIGESTS.clear()
-            _DIGESTS[known] = digest.hexdigest()
     return digest.hexdigest()
+
+
+def sha256_of(path: str | Path) -> str:
+    """The file's SHA-256, hashed again only when the file may have changed.
+
+    The hash is kept under the file's inode, size, modification and change times:
+    writing or replacing the file changes them. It is kept only if they did not
+    change while it was computed and the file had settled (see DIGEST_SETTLE_NS),
+    as git does for its index.
+    """
+    path = Path(path).resolve()
+
+    def identity() -> tuple:
+        stat = path.stat()
+        return (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+    seen = identity()
+    with _DIGESTS_LOCK:
+        if seen in _DIGESTS:
+            _DIGESTS.move_to_end(seen)
+            return _DIGESTS[seen]
+    digest = _hash_file(path)
+    settled = time.time_ns() - max(seen[3], seen[4]) > DIGEST_SETTLE_NS
+    if settled and identity() == seen:
+        with _DIGESTS_LOCK:
+            _DIGESTS[seen] = digest
+            while len(_DIGESTS) > 64:
+                _DIGESTS.popitem(last=False)
+    return digest
 
 
 # -- the preview sample ------------------------------------------------------------

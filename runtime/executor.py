@@ -170,44 +170,6 @@ class PrefixCache:
 CACHE = PrefixCache()
 
 
-_DIGESTS: OrderedDict[tuple, str] = OrderedDict()
-_DIGESTS_LOCK = threading.Lock()
-
-
-# A file changed less than this long ago may change again within the same
-# timestamp tick (file times are coarse), unseen: its hash is not kept.
-DIGEST_SETTLE_NS = 2_000_000_000
-
-
-def file_digest(path: Path) -> str:
-    """sha256_of(path), hashed again only when the file may have changed.
-
-    Every preview key names the data's hash, and hashing a large file for every
-    key costs more than most steps. The hash is kept under the file's inode, size,
-    modification and change times: writing or replacing the file changes them.
-    It is kept only if they did not change while it was computed and the file
-    had settled (see DIGEST_SETTLE_NS), as git does for its index.
-    """
-
-    def identity() -> tuple:
-        stat = path.stat()
-        return (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-
-    seen = identity()
-    with _DIGESTS_LOCK:
-        if seen in _DIGESTS:
-            _DIGESTS.move_to_end(seen)
-            return _DIGESTS[seen]
-    digest = sha256_of(path)
-    settled = time.time_ns() - max(seen[3], seen[4]) > DIGEST_SETTLE_NS
-    if settled and identity() == seen:
-        with _DIGESTS_LOCK:
-            _DIGESTS[seen] = digest
-            while len(_DIGESTS) > 64:
-                _DIGESTS.popitem(last=False)
-    return digest
-
-
 def _key(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -346,7 +308,7 @@ class Runner:
                 f"dataset not found: {self.spec.dataset.path} (relative to the spec's folder); "
                 "put the file there or fix dataset.path"
             )
-        digest = file_digest(path)
+        digest = sha256_of(path)  # kept while the file is unchanged
         expected = self.spec.dataset.sha256
         if expected and digest != expected:
             raise DataError(

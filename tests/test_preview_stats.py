@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from synthetic import make_frame, spec_dict, write_frame
 
-from runtime import executor, preview_stats
+from runtime import dataset, preview_stats
 from runtime.executor import PrefixCache, Runner
 from runtime.preview_stats import changed_columns, column_summary
 from runtime.spec import parse_spec
@@ -140,21 +140,21 @@ def test_the_data_hash_is_kept_only_while_the_file_is_unchanged(tmp_path, monkey
     path = tmp_path / "data.csv"
     path.write_text("a,b\n1,2\n")
     hashed = []
-    monkeypatch.setattr(executor, "sha256_of", lambda p: hashed.append(p) or f"h{len(hashed)}")
-    monkeypatch.setattr(executor, "DIGEST_SETTLE_NS", 0)
-    assert executor.file_digest(path) == executor.file_digest(path) == "h1"
+    monkeypatch.setattr(dataset, "_hash_file", lambda p: hashed.append(p) or f"h{len(hashed)}")
+    monkeypatch.setattr(dataset, "DIGEST_SETTLE_NS", 0)
+    assert dataset.sha256_of(path) == dataset.sha256_of(path) == "h1"
     stat = path.stat()
     path.write_text("a,b\n3,4\n")  # same size, and the same modification time again
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert executor.file_digest(path) == "h2"
+    assert dataset.sha256_of(path) == "h2"
     # A file that changed a moment ago may change again unseen: hashed every time.
-    monkeypatch.setattr(executor, "DIGEST_SETTLE_NS", 10**18)
+    monkeypatch.setattr(dataset, "DIGEST_SETTLE_NS", 10**18)
     path.write_text("a,b\n5,6\n")
-    assert [executor.file_digest(path), executor.file_digest(path)] == ["h3", "h4"]
+    assert [dataset.sha256_of(path), dataset.sha256_of(path)] == ["h3", "h4"]
 
 
 @pytest.fixture(autouse=True)
 def fresh_digests():
-    executor._DIGESTS.clear()
+    dataset._DIGESTS.clear()
     yield
-    executor._DIGESTS.clear()
+    dataset._DIGESTS.clear()
