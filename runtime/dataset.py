@@ -58,6 +58,20 @@ OVERRIDE_FLAGS = {
     "decimal": "--decimal",
     "sheet_name": "--sheet",
 }
+# How the Data tab labels each option: messages name both ways to set it.
+OPTION_LABELS = {
+    "sep": "Delimiter",
+    "encoding": "Encoding",
+    "decimal": "Decimal mark",
+    "sheet_name": "Sheet",
+}
+
+
+def how_to_set(option: str) -> str:
+    """Where a person sets a read option, in the UI and on the command line."""
+    return f"the Data tab's {OPTION_LABELS[option]} menu (or {OVERRIDE_FLAGS[option]} with playground init)"
+
+
 DELIMITERS = (",", ";", "\t", "|")
 # Names a delimiter may be given by on the command line.
 DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
@@ -254,8 +268,8 @@ def normalize_sep(sep: str) -> str:
     sep = DELIMITER_NAMES.get(str(sep).lower(), str(sep))
     if len(sep) != 1 or sep in '"\r\n' or sep.isalnum():
         raise DataError(
-            f"--sep {sep!r}: the delimiter is one character such as , ; | or tab "
-            "(written 'tab' or '\\t')"
+            f"delimiter {sep!r} (--sep): the delimiter is one character such as , ; | or tab "
+            "(written 'tab' or '\\t' on the command line)"
         )
     return sep
 
@@ -268,8 +282,8 @@ def _check_overrides(path: Path, fmt: str, overrides: dict[str, Any]) -> None:
         if name not in allowed and not (name == "sep" and fmt == "tsv"):
             kinds = [f for f, names in READ_OPTIONS.items() if name in names]
             raise DataError(
-                f"{OVERRIDE_FLAGS[name]} does not apply to {path.name} (format {fmt}); it is "
-                f"for {', '.join(kinds)} files only"
+                f"{OPTION_LABELS[name]} ({OVERRIDE_FLAGS[name]}) does not apply to {path.name} "
+                f"(format {fmt}); it is for {', '.join(kinds)} files only"
             )
     if "sep" in overrides:
         overrides["sep"] = normalize_sep(overrides["sep"])
@@ -278,13 +292,13 @@ def _check_overrides(path: Path, fmt: str, overrides: dict[str, Any]) -> None:
             codecs.lookup(str(overrides["encoding"]))
         except LookupError:
             raise DataError(
-                f"--encoding {overrides['encoding']!r}: unknown encoding; use one such as "
+                f"encoding {overrides['encoding']!r} (--encoding): unknown encoding; use one such as "
                 "utf-8, utf-8-sig, cp1252, latin-1 or utf-16"
             ) from None
     if "decimal" in overrides:
         decimal = str(overrides["decimal"])
         if decimal not in (".", ","):
-            raise DataError(f"--decimal {decimal!r}: the decimal mark is '.' or ','")
+            raise DataError(f"decimal mark {decimal!r} (--decimal): the decimal mark is '.' or ','")
 
 
 def _looks_like(head: bytes) -> str:
@@ -315,7 +329,7 @@ def _text_options(path: Path, fmt: str, head: bytes, overrides: dict) -> dict[st
     if decimal == sep:
         raise DataError(
             f"{path.name}: the decimal mark {decimal!r} cannot also be the delimiter; "
-            "give the delimiter with --sep"
+            f"choose the delimiter with {how_to_set('sep')}"
         )
     thousands = None
     if decimal is None and sep != ",":
@@ -490,7 +504,9 @@ def _sheets_or_none(path: Path) -> list[str] | None:
 
 
 def _sheet_hint(sheets: list[str]) -> str:
-    return f"its sheets are {', '.join(map(repr, sheets))}; choose one with --sheet NAME"
+    return (
+        f"its sheets are {', '.join(map(repr, sheets))}; choose one with {how_to_set('sheet_name')}"
+    )
 
 
 # -- JSON ----------------------------------------------------------------------------
@@ -505,7 +521,7 @@ def _json_options(path: Path, overrides: dict) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{path.name}: not readable as {encoding} text ({exc.reason} at byte "
-            f"{exc.start}); give the file's encoding with --encoding"
+            f"{exc.start}); give the file's encoding with {how_to_set('encoding')}"
         ) from None
     text = text.lstrip("\ufeff")
     options: dict[str, Any] = {}
@@ -595,8 +611,8 @@ def read_error(
         encoding = options.get("encoding", "utf-8")
         return DataError(
             f"{message}it is not {encoding} text ({exc.reason} at byte {exc.start}); give the "
-            "file's encoding with --encoding (e.g. cp1252, latin-1, utf-16), or set "
-            "dataset.read_options.encoding"
+            f"file's encoding (e.g. cp1252, latin-1, utf-16) with {how_to_set('encoding')}, "
+            "or set dataset.read_options.encoding in the spec"
         )
     detail = " ".join(str(exc).split()) or type(exc).__name__
     if fmt == "excel" and "not found" in detail:
@@ -614,7 +630,7 @@ def read_error(
         sep = options.get("sep", "\t")
         return DataError(
             f"{message}{detail}; the delimiter is {sep!r}: if that is wrong, give the right "
-            "one with --sep (or set dataset.read_options.sep)"
+            f"one with {how_to_set('sep')}, or set dataset.read_options.sep in the spec"
         )
     return DataError(f"{message}{detail}")
 
@@ -676,7 +692,7 @@ def check_table(df: pd.DataFrame, name: str, fmt: str, header: list[str] | None)
         if fmt in ("csv", "tsv"):
             hint = (
                 "; if the file has more, its delimiter is not one of , ; tab | "
-                "(or the one given): give the right one with --sep"
+                f"(or the one given): give the right one with {how_to_set('sep')}"
             )
         raise DataError(
             f"{name}: only one column ({str(df.columns[0])[:60]!r}) was found; a model needs "

@@ -23,6 +23,7 @@ from runtime.dataset import (
     detect_format,
     first_present,
     header_row,
+    how_to_set,
     infer_column_type,
     infer_task,
     read_error,
@@ -62,7 +63,7 @@ def read_for_inference(path: Path, fmt: str, options: dict[str, Any]) -> pd.Data
             if len(sheets) > 1:
                 raise DataError(
                     f"{where}: sheet {options['sheet_name']!r} holds no rows of data; its "
-                    f"sheets are {', '.join(map(repr, sheets))}; choose one with --sheet NAME"
+                    f"sheets are {', '.join(map(repr, sheets))}; choose one with {how_to_set('sheet_name')}"
                 )
             where = f"{where} (sheet {options['sheet_name']!r})"
         raise DataError(f"{where}: no rows of data were found")
@@ -306,8 +307,8 @@ def data_notes(
             others = ", ".join(repr(s) for s in sheets if s != options["sheet_name"])
             notes.append(
                 f"{path.name}: read sheet {options['sheet_name']!r} of {len(sheets)} (the others: "
-                f"{others}); to read another, give --sheet NAME to playground init or set "
-                "dataset.read_options.sheet_name in the spec"
+                f"{others}); to read another, choose it with {how_to_set('sheet_name')}, or "
+                "set dataset.read_options.sheet_name in the spec"
             )
     for column in features:
         if types[column] not in ("categorical", "text", "id"):

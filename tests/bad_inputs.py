@@ -380,7 +380,7 @@ CASES: list[Case] = [
         "excel-several-sheets",
         "book.xlsx",
         workbook({"First": good_frame(), "Second": good_frame(5), "Third": good_frame(7)}),
-        ("read sheet 'First' of 3", "'Second', 'Third'", "--sheet NAME"),
+        ("read sheet 'First' of 3", "'Second', 'Third'", "the Data tab's Sheet menu (or --sheet"),
         outcome="accept",
         check=reads_first_sheet,
     ),

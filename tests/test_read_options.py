@@ -64,7 +64,7 @@ def test_options_that_cannot_read_the_file_are_refused_and_nothing_is_lost(tmp_p
     assert not ws.set_read_options(sep="ab")
     assert "the delimiter is one character" in ws.message
     assert not ws.set_read_options(sheet_name="Data")
-    assert "--sheet does not apply to flats.csv" in ws.message
+    assert "Sheet (--sheet) does not apply to flats.csv" in ws.message
     # The options it is read with already (a refused choice put back) change nothing.
     assert ws.set_read_options(sep=";", encoding="latin-1")
     assert (ws.spec, ws.history.position()) == (before, versions)

@@ -7,7 +7,7 @@ from functools import partial
 import pandas as pd
 import panel as pn
 
-from runtime.dataset import max_upload_bytes
+from runtime.dataset import OPTION_LABELS, max_upload_bytes
 from runtime.spec import ColumnSpec, Spec
 
 from ..state import UPLOAD_SUFFIXES, Workspace, example_files
@@ -21,12 +21,9 @@ ROLES = ["feature", "ignore", "target", "group", "date"]
 TASKS = list(Spec.model_fields["task"].annotation.__args__)
 # The read options offered (labels: values); a detected value not listed is added.
 READ_CHOICES = {
-    "sep": ("Delimiter", {"comma ,": ",", "semicolon ;": ";", "tab": "\t", "pipe |": "|"}),
-    "encoding": (
-        "Encoding",
-        {e: e for e in ("utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16")},
-    ),
-    "decimal": ("Decimal mark", {"point .": ".", "comma ,": ","}),
+    "sep": {"comma ,": ",", "semicolon ;": ";", "tab": "\t", "pipe |": "|"},
+    "encoding": {e: e for e in ("utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16")},
+    "decimal": {"point .": ".", "comma ,": ","},
 }
 
 
@@ -120,11 +117,12 @@ class DataView(StageView):
         choices = {name: READ_CHOICES[name] for name in READ_CHOICES if name in current}
         sheets = self.ws.sheets()
         if len(sheets) > 1:  # one sheet leaves nothing to choose
-            choices["sheet_name"] = ("Sheet", {sheet: sheet for sheet in sheets})
+            choices["sheet_name"] = {sheet: sheet for sheet in sheets}
         if not choices:
             return pn.Spacer(height=0)
         widgets = []
-        for name, (label, options) in choices.items():
+        for name, options in choices.items():
+            label = OPTION_LABELS[name]
             value = current[name]
             if value not in options.values():
                 options = {**options, str(value): value}
