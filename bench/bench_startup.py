@@ -104,21 +104,26 @@ How it was measured: `playground serve --port PORT` (the console script of the
 venv) and a minimal Panel app (`pn.serve` of one Markdown pane) each start as a
 subprocess on a free port, alternately, with an empty PLAYGROUND_HOME; the time runs
 from starting the process to the first 200 answer to GET / (the page of a new
-session, so the playground builds its whole app once). Medians of the runs.
-The playground imports pandas, SQLAlchemy and its own modules before it serves;
-black, nbformat (code export) are imported when code is first shown or exported,
-and scikit-learn and xgboost are imported in a background thread once the server
-starts, so that the first preview does not wait for them.
+session, so the playground builds its first page once). Medians of the runs.
 """
 
 LIMITS = """
 What limits it: the minimal Panel app alone took {panel:.2f} s here (importing Panel and
 Bokeh and starting Tornado), so on this shared machine the 3 s limit leaves the
-playground little room; its own {extra:.2f} s on top are imports (`python -X importtime`:
-pandas, SQLAlchemy for the store, Jinja2, optuna through runtime.tuning, the playground's
-modules) and building the first session's page (the Workspace and eight tab views).
-Tried and kept: scikit-learn and xgboost are no longer imported before serving (they
-warm up in a background thread after the first page has loaded); black, nbformat and
-matplotlib are imported when first used. Left: optuna is imported by runtime.tuning at
-module level (state.py imports it), which another module owns.
+playground little room; its own {extra:.2f} s on top are imports the first page needs
+(`python -X importtime`, shares of the whole start on a busy machine: pandas ~17 %,
+SQLAlchemy for the store ~9 %, the pydantic spec models ~9 %, the playground's own
+modules) and building the first page.
+What was done (profiled with cProfile and `-X importtime`): the app built all eight tabs'
+widgets for every new page (`pn.Tabs(dynamic=True)` defers only the browser's models),
+~1 s of the first page on a busy machine, the Runs tab's table alone ~0.5 s; now a tab is
+built when first shown (app.StageViews; each tab's counters exist from the start, so a
+tab built later starts from the current state). Imports the first page does not use are
+deferred: optuna (runtime.tuning, ~0.3 s) until tuning starts, joblib (~0.15 s) until a
+run is saved or its plots read, bokeh.plotting (~0.2 s) until a live training curve is
+drawn; scikit-learn and xgboost warm up in a background thread after the first page has
+loaded; black, nbformat and matplotlib are imported when first used. Left: pandas,
+SQLAlchemy (the store lists the projects on the first page) and the spec's pydantic
+models are imported by modules every page uses (the views, the store); deferring them
+would mean restructuring those modules.
 """

@@ -6,6 +6,7 @@ that in a directory, or in a zip when the target ends in `.zip`.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -13,12 +14,12 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
-from generator.notebook import percent_to_notebook
+from generator.formatting import format_sources
+from generator.notebook import code_cells, percent_to_notebook
 from generator.plots import notebook_plots, render_plots
 from generator.render import (
     VERSION,
     environment,
-    format_code,
     merge_imports,
     model_code,
     render_preprocessing,
@@ -58,6 +59,8 @@ NOTEBOOK_REQUIREMENTS = ["matplotlib", "ipykernel", "papermill"]
 TEST_REQUIREMENTS = ["pytest", "httpx2"]
 
 
+# Read once a process: each look-up scans the installed distributions (~20 ms).
+@functools.cache
 def installed_version(distribution: str) -> str | None:
     try:
         return metadata.version(distribution)
@@ -100,11 +103,11 @@ def _common_context(spec, result: RunResult, data_filename: str, sha256: str) ->
     return context
 
 
-def render_notebook(context: dict) -> str:
-    """notebook.ipynb: its percent-format source, each code cell black-formatted."""
+def render_notebook(source: str) -> str:
+    """notebook.ipynb from its percent-format source, each code cell formatted."""
     import nbformat  # imported at the first export, not when the server starts
 
-    return nbformat.writes(percent_to_notebook(notebook_source(context)))
+    return nbformat.writes(percent_to_notebook(source))
 
 
 def notebook_source(context: dict) -> str:
@@ -168,6 +171,25 @@ def render_bundle(runner: Runner, result: RunResult) -> dict[str, str | bytes]:
         return env.get_template(template).render(context, **extra)
 
     numeric_columns = [c["name"] for c in schema if c["type"] == "numeric"]
+    python = {
+        "preprocessing.py": render_preprocessing(spec, formatted=False),
+        "train.py": render_train(spec, data_filename, formatted=False),
+        "plots.py": render_plots(spec, formatted=False),
+        "predict.py": text("predict.py.j2"),
+        "app/main.py": text("app/main.py.j2", schema=schema),
+        "tests/test_bundle.py": text(
+            "tests/test_bundle.py.j2",
+            schema_numeric=numeric_columns[0] if numeric_columns else None,
+        ),
+    }
+    if ships_search:
+        from generator.tuning import render_tune
+
+        python["tune.py"] = render_tune(spec, data_filename, formatted=False)
+    notebook = notebook_source(context)
+    # One formatter run for every Python file and notebook cell (a process each would
+    # cost more than the formatting); the notebook then finds its cells formatted.
+    formatted = format_sources([*python.values(), *code_cells(notebook)])
     files: dict[str, str | bytes] = {
         "README.md": text(
             "README.md.j2",
@@ -179,28 +201,14 @@ def render_bundle(runner: Runner, result: RunResult) -> dict[str, str | bytes]:
         "spec.yaml": dump_spec(exported_spec),
         "manifest.json": json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
         "requirements.txt": "".join(f"{n}=={v}\n" for n, v in libraries.items()),
-        "preprocessing.py": render_preprocessing(spec),
-        "train.py": render_train(spec, data_filename),
-        "plots.py": render_plots(spec),
-        "predict.py": format_code(text("predict.py.j2")),
-        "notebook.ipynb": render_notebook(context),
+        **dict(zip(python, formatted)),
+        "notebook.ipynb": render_notebook(notebook),
         "app/__init__.py": text("app/__init__.py.j2"),
-        "app/main.py": format_code(text("app/main.py.j2", schema=schema)),
-        "tests/test_bundle.py": format_code(
-            text(
-                "tests/test_bundle.py.j2",
-                schema_numeric=numeric_columns[0] if numeric_columns else None,
-            )
-        ),
         "pytest.ini": text("pytest.ini.j2"),
         "Dockerfile": text("Dockerfile.j2"),
         ".dockerignore": ".venv\n__pycache__\n*.pyc\n",
         f"data/{data_filename}": runner.data_path.read_bytes(),
     }
-    if ships_search:
-        from generator.tuning import render_tune
-
-        files["tune.py"] = render_tune(spec, data_filename)
     return files
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 
 import templates
+from generator.formatting import format_code
 from generator.literals import markdown_text, py_literal
 from runtime.models import MODELS_BY_NAME
 from runtime.spec import DatasetSpec, Spec, StepSpec
@@ -21,9 +22,6 @@ from runtime.steps import STEPS_BY_NAME
 
 VERSION = "0.1.0"
 TEMPLATES_DIR = Path(templates.__file__).resolve().parent
-
-# Black's default line length: what a reader of the export expects.
-BLACK_LINE_LENGTH = 88
 
 READ_FUNCTIONS = {
     "csv": "pd.read_csv",
@@ -50,16 +48,6 @@ def environment() -> jinja2.Environment:
     # Shell commands shown in the exported README quote user file names.
     env.filters["sh"] = shlex.quote
     return env
-
-
-# Black takes ~0.1 s per thousand lines; the same source is often formatted again (the
-# runtime's train.py and preprocessing.py, then the export's), so results are kept.
-@functools.lru_cache(maxsize=128)
-def format_code(source: str) -> str:
-    """Black-format generated Python source."""
-    import black  # 0.2-0.7 s to import: not before code is first shown or exported
-
-    return black.format_str(source, mode=black.Mode(line_length=BLACK_LINE_LENGTH))
 
 
 def merge_imports(lines: list[str]) -> str:

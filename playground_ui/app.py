@@ -7,6 +7,7 @@ people (or two tabs) never see each other's data or runs.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import panel as pn
@@ -16,6 +17,7 @@ from runtime.jobs import Jobs
 from runtime.store import Store, playground_home
 
 from .state import Workspace
+from .views.common import Shown, StageView
 from .views.data import DataView
 from .views.explore import ExploreView
 from .views.export import ExportView
@@ -30,6 +32,47 @@ TRAINING_WORKERS = 2
 TRAINING_TIME_LIMIT = 3600.0
 
 ALERT = {"info": "info", "success": "success", "error": "danger"}
+
+
+STAGES = {
+    "1 · Data": DataView,
+    "2 · Explore": ExploreView,
+    "3 · Prepare": PrepareView,
+    "4 · Split & model": ModelView,
+    "5 · Train & results": TrainView,
+    "6 · Export": ExportView,
+    "7 · Runs": RunsView,
+    "8 · Tune": TuneView,
+}
+
+
+class StageViews(Mapping):
+    """The session's stage views by tab title, each built when first shown or asked for.
+
+    Building all eight took most of the first page's server time (the Runs tab's table
+    alone ~0.5 s); a tab's `Shown` exists from the start, so hidden tabs keep count of
+    what changed and a view built later starts from the current state."""
+
+    def __init__(self, workspace: Workspace):
+        self.ws = workspace
+        self.shown = {title: Shown(workspace) for title in STAGES}
+        self._built: dict[str, StageView] = {}
+
+    def __getitem__(self, title: str) -> StageView:
+        if title not in self._built:
+            self._built[title] = STAGES[title](self.ws, shown=self.shown[title])
+        return self._built[title]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(STAGES)
+
+    def __len__(self) -> int:
+        return len(STAGES)
+
+    @property
+    def built(self) -> list[str]:
+        """The titles of the views built so far, in the order they were."""
+        return list(self._built)
 
 
 def _message(text: str, kind: str):
@@ -73,22 +116,18 @@ def build_app(
         sizing_mode="stretch_width",
         styles={"border-bottom": "1px solid #ddd"},
     )
-    views = {
-        "1 · Data": DataView(ws),
-        "2 · Explore": ExploreView(ws),
-        "3 · Prepare": PrepareView(ws),
-        "4 · Split & model": ModelView(ws),
-        "5 · Train & results": TrainView(ws),
-        "6 · Export": ExportView(ws),
-        "7 · Runs": RunsView(ws),
-        "8 · Tune": TuneView(ws),
-    }
-    tabs = pn.Tabs(*views.items(), dynamic=True, sizing_mode="stretch_width")
+    views = StageViews(ws)
+    # Each tab's content is filled when the tab is first shown (dynamic=True alone only
+    # defers the browser's models, not the server's widgets).
+    contents = {title: pn.Column(sizing_mode="stretch_width") for title in views}
+    tabs = pn.Tabs(*contents.items(), dynamic=True, sizing_mode="stretch_width")
 
     def show_active(*_):
         # Only the tab in front follows each edit; the others catch up when shown.
-        for position, view in enumerate(views.values()):
-            view.shown.show(position == tabs.active)
+        for position, title in enumerate(views):
+            views.shown[title].show(position == tabs.active)
+            if position == tabs.active and not contents[title].objects:
+                contents[title].objects = [views[title]]
 
     tabs.param.watch(show_active, "active")
     show_active()

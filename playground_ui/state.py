@@ -18,9 +18,8 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
 import pandas as pd
 import param
 
@@ -47,7 +46,10 @@ from runtime.spec import Spec, SpecError, loads_spec, parse_spec, spec_to_dict
 from runtime.spec_diff import spec_diff, yaml_diff
 from runtime.steps import STEPS_BY_NAME
 from runtime.store import PLOT_DATA_FILE, Project, Run, SpecHistory, Store, StoreError
-from runtime.tuning import Tuner, TuningJob, TuningOutcome, storage_url
+
+if TYPE_CHECKING:
+    # runtime.tuning imports optuna (~0.3 s): not before the first page is served.
+    from runtime.tuning import TuningJob, TuningOutcome
 
 # File types the upload accepts, as the reader detects them.
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".json", ".jsonl")
@@ -654,6 +656,8 @@ class Workspace(param.Parameterized):
         (by the run's worker, which saved their data with the run)."""
         saved = None
         if self._result_folder is not None and (self._result_folder / PLOT_DATA_FILE).is_file():
+            import joblib  # ~0.15 s: not before the first page (start-up)
+
             # Written by our own training, like the model beside it; never an upload.
             saved = joblib.load(self._result_folder / PLOT_DATA_FILE)
         return result_plots(self.runner(self.result.spec), self.result, data=saved)
@@ -745,6 +749,8 @@ class Workspace(param.Parameterized):
         """Search in the background, in worker processes; the job reports progress."""
         if self.spec.tuning is None and not self.set_tuning():
             raise RunError(self.message)
+        from runtime.tuning import Tuner, TuningJob, storage_url
+
         tuner = Tuner(self.spec, self.project_dir, storage_url(home=self.home))
         self.tell(f"Tuning started (study {tuner.study_name!r}).")
         return TuningJob(tuner, trials, workers)

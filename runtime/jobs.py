@@ -55,8 +55,6 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-import joblib
-
 from generator.render import render_preprocessing
 from runtime.curves import reporting_curves
 from runtime.dataset import DataError
@@ -258,6 +256,8 @@ def _train(spec: Spec, base_dir: Path, progress: _Progress, folder: Path) -> Run
     with progress.stage("plots"):
         result.warnings += _save_plot_data(runner, result, folder)
     with progress.stage("save"):
+        import joblib  # in the worker: ~0.15 s the server need not pay before its first page
+
         # As in the exported project: the pickled pipeline names the functions
         # of preprocessing.py, so that file is saved beside it.
         (folder / PREPROCESSING_FILE).write_text(render_preprocessing(spec), encoding="utf-8")
@@ -273,6 +273,8 @@ def _save_plot_data(runner: Runner, result: RunResult, folder: Path) -> list[str
     """The data of every plot of the run: plots.json written by the rendered plots.py as
     the notebook writes it, and plots.joblib for the UI to draw from. A warning instead
     when it cannot be computed (the run stands without it)."""
+    import joblib  # in the worker (see _train)
+
     try:
         plots = all_plots(runner, result)
         if plots:

@@ -3,11 +3,10 @@ then the explanations of the model (views/explain.py)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import panel as pn
-from bokeh.models import ColumnDataSource
-from bokeh.palettes import Category10_10
-from bokeh.plotting import figure
 
 from runtime.jobs import CurveEvent, StageEvent
 from runtime.models import MODELS_BY_NAME
@@ -15,6 +14,9 @@ from runtime.models import MODELS_BY_NAME
 from ..state import USER_ERRORS, Workspace
 from .common import StageView, code_panel, in_background, split_layout, table
 from .explain import ExplainSection
+
+if TYPE_CHECKING:
+    from bokeh.models import ColumnDataSource
 
 
 def metrics_frame(report: dict) -> pd.DataFrame:
@@ -76,6 +78,9 @@ class TrainView(StageView):
         curve = MODELS_BY_NAME[self.ws.spec.model.type].live_curve
         if curve is None:
             return
+        # bokeh.plotting costs ~0.2 s to import: not before the first chart (start-up).
+        from bokeh.plotting import figure
+
         self._curve_figure = figure(
             height=260,
             sizing_mode="stretch_width",
@@ -100,6 +105,9 @@ class TrainView(StageView):
                 new = points.setdefault(event.series, {"x": [], "y": []})
                 new["x"].append(event.x)
                 new["y"].append(event.y)
+        from bokeh.models import ColumnDataSource
+        from bokeh.palettes import Category10_10
+
         for series, new in points.items():
             if series not in self._curves:
                 source = ColumnDataSource({"x": [], "y": []})
