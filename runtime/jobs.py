@@ -17,18 +17,25 @@ How it behaves:
   process. A crashed or killed worker ends only its own run, marked failed
   with what happened; the server carries on.
 - The worker writes the fitted model (joblib), the preprocessing.py it
-  refers to, the report and the plot data (plots.json, as the notebook
-  writes it) to the run's folder, then records the finished run in the
-  store, with the time of every stage and the library versions. The job
-  reports `finished` only after reading that record back: a finished run
-  is persisted before anyone is told.
+  refers to and the report to the run's folder, then records the finished
+  run in the store, with the time of every stage and the library versions,
+  and only then says `finished`: a finished run is persisted before anyone
+  is told (`job.recorded`, `job.wait_recorded()`), and its metrics can be
+  shown at once.
+- Then, as the last stage of the same job, the worker computes the data of
+  every plot of the run as the notebook does and writes it to the run's
+  folder (plots.json, and plots.joblib for the UI; each file appears whole
+  or not at all). `job.done` once the worker has ended. A run whose plot
+  data is missing (the plots failed: a warning of the run says why; or the
+  worker was stopped first) is still a finished run; `plot_data_state`
+  tells which, and `save_plot_data` computes them again.
 - With MLFLOW_TRACKING_URI set, the worker then logs the finished run to
   MLflow (runtime.mlflow_mirror); a failure there becomes a warning of the
   run, never a failed run.
 - Cancel terminates the process and marks the run cancelled; a run past its
   time limit is terminated and marked failed, naming the limit. A worker that
   finishes as it is cancelled keeps its result: the store moves a run out of
-  queued/running once only.
+  queued/running once only. Cancelling a recorded run stops only its plots.
 - A spec the runtime cannot run fails with the runtime's own message
   (RunError, DataError, SpecError), the same words `playground run` prints.
 - Up to `max_workers` runs train at once; the others wait, queued.
@@ -71,6 +78,7 @@ from runtime.store import (
     PLOTS_FILE,
     PREPROCESSING_FILE,
     REPORT_FILE,
+    Run,
     Store,
     StoreError,
 )
@@ -126,7 +134,8 @@ class CurveEvent:
 class StatusEvent:
     """The run's status changed: running, then finished, failed or cancelled.
 
-    A final status is sent once the store holds it; `message` is the error.
+    A final status is sent once the store holds it, once; `message` is the error.
+    `finished` comes as soon as the run is recorded, before its plot data.
     """
 
     run_id: int
@@ -201,48 +210,92 @@ def _stage_weights(spec: Spec) -> dict[str, float]:
     # Training fits the steps and the model once, and once more per cross-validation fold.
     folds = spec.evaluation.cv_folds or 0
     steps = 0.5 * len(spec.active_steps())
-    return {"read data": 1.0, "train": (3.0 + steps) * (1 + folds), "plots": 2.0, "save": 0.5}
+    return {"read data": 1.0, "train": (3.0 + steps) * (1 + folds), "save": 0.5, "plots": 2.0}
 
 
 def _work(connection, url: str, home: str, run_id: int) -> None:
-    """The worker process: train the run's spec and record the outcome in the store."""
+    """The worker process: train the run's spec, record the outcome in the store, then
+    compute the run's plot data."""
     store = Store(url, home)
     if not store.start_run(run_id, os.getpid()):
         return  # cancelled (or deleted) before it started
     progress = _Progress(connection, run_id)
+    try:
+        trained = _train_and_record(store, run_id, progress)
+        if trained is not None:
+            _plots_stage(store, run_id, progress, *trained)
+    finally:
+        connection.close()
+
+
+def _train_and_record(store: Store, run_id: int, progress: _Progress):
+    """Train, save and record the run; (runner, result, folder) once it is recorded
+    finished, None when it is not (failed, cancelled meanwhile, project deleted)."""
     run = store.run(run_id)
     folder = store.run_directory(run.project_id, run_id)
     try:
         progress.send(StatusEvent(run_id, "running", 0.0))
         spec = run.spec
         progress.weights = _stage_weights(spec)
-        with warnings.catch_warnings():
-            # Library warnings (convergence and the like) would only reach the
-            # server's log; the metrics speak for the model.
-            warnings.simplefilter("ignore")
-            result = _train(spec, store.project_directory(run.project_id), progress, folder)
+        with _quiet_warnings():
+            runner, result = _train(spec, store.project_directory(run.project_id), progress, folder)
         progress.timings["total"] = time.monotonic() - progress.started
         recorded = store.finish_run(
             run_id, result.report, progress.timings, library_versions(), result.warnings, folder
         )
-        if not recorded:  # cancelled meanwhile, or the project was deleted
-            shutil.rmtree(folder, ignore_errors=True)
-        elif (warning := mirror_run(store, run_id)) is not None:
-            store.add_warning(run_id, warning)
     except _ServerGone:
         shutil.rmtree(folder, ignore_errors=True)
         store.fail_run(run_id, "the server stopped while this run trained; run it again")
+        return None
     except Exception as exc:  # noqa: BLE001 - every failure becomes the run's message
         shutil.rmtree(folder, ignore_errors=True)
         progress.timings["total"] = time.monotonic() - progress.started
         if not isinstance(exc, USER_ERRORS):
             traceback.print_exc()  # for the server's log: this is a bug to fix
         store.fail_run(run_id, _failure_message(exc), progress.timings)
-    finally:
-        connection.close()
+        return None
+    if not recorded:  # cancelled meanwhile, or the project was deleted
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    try:
+        progress.send(StatusEvent(run_id, "finished", time.monotonic() - progress.started))
+    except _ServerGone:
+        return None  # the run stands; its plots can be computed when it is opened
+    return runner, result, folder
 
 
-def _train(spec: Spec, base_dir: Path, progress: _Progress, folder: Path) -> RunResult:
+def _plots_stage(
+    store: Store, run_id: int, progress: _Progress, runner: Runner, result: RunResult, folder
+) -> None:
+    """The plot data of a recorded run, then its MLflow copy. Nothing here changes the
+    run's status or files other than the plot data: the metrics stand."""
+    try:
+        with progress.stage("plots"), _quiet_warnings():
+            problem = save_plot_data(runner, result, folder)
+    except _ServerGone:
+        return  # nobody waits; the plots can be computed when the run is opened
+    try:
+        if problem is not None:
+            store.add_warning(run_id, problem)
+        store.add_timings(run_id, {"plots": progress.timings["plots"]})
+        if (warning := mirror_run(store, run_id)) is not None:
+            store.add_warning(run_id, warning)
+    except StoreError:
+        return  # the project was deleted meanwhile
+
+
+@contextmanager
+def _quiet_warnings() -> Iterator[None]:
+    # Library warnings (convergence and the like) would only reach the server's
+    # log; the metrics speak for the model.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _train(
+    spec: Spec, base_dir: Path, progress: _Progress, folder: Path
+) -> tuple[Runner, RunResult]:
     """Runner.run(), stage by stage, then the model and report saved in `folder`."""
     runner = Runner(spec, base_dir)
     with progress.stage("read data"):
@@ -255,8 +308,6 @@ def _train(spec: Spec, base_dir: Path, progress: _Progress, folder: Path) -> Run
         with reporting_curves(train_module, model, progress.curve_point):
             result = runner.run()  # the data read above is cached
     folder.mkdir(parents=True, exist_ok=True)
-    with progress.stage("plots"):
-        result.warnings += _save_plot_data(runner, result, folder)
     with progress.stage("save"):
         # As in the exported project: the pickled pipeline names the functions
         # of preprocessing.py, so that file is saved beside it.
@@ -266,22 +317,54 @@ def _train(spec: Spec, base_dir: Path, progress: _Progress, folder: Path) -> Run
             joblib.dump(result.pipeline, folder / MODEL_FILE)
         report = json.dumps(result.report, indent=2, ensure_ascii=False, default=float)
         (folder / REPORT_FILE).write_text(report + "\n", encoding="utf-8")
-    return result
+    return runner, result
 
 
-def _save_plot_data(runner: Runner, result: RunResult, folder: Path) -> list[str]:
-    """The data of every plot of the run: plots.json written by the rendered plots.py as
-    the notebook writes it, and plots.joblib for the UI to draw from. A warning instead
-    when it cannot be computed (the run stands without it)."""
+# -- the plot data of a run ------------------------------------------------------------
+
+# The start of the warning a run gets when its plot data could not be computed.
+PLOTS_FAILED = "the plot data of this run could not be saved"
+
+
+def save_plot_data(runner: Runner, result: RunResult, folder: Path) -> str | None:
+    """Compute the data of every plot of the run and write it to `folder`: plots.json
+    by the rendered plots.py as the notebook writes it, and plots.joblib for the UI to
+    draw from. A warning instead when it cannot be computed (the run stands without it).
+
+    Each file is written under a temporary name and then renamed, and plots.joblib
+    (which says the plots are there) last: a reader sees both or neither.
+    """
     try:
         plots = all_plots(runner, result)
         if plots:
             data = {plot.key: plot.data for plot in plots}
-            plots[0].module.save_plot_data(data, folder / PLOTS_FILE)
-            joblib.dump(data, folder / PLOT_DATA_FILE)
+            partial = folder / f"{PLOTS_FILE}.partial"
+            plots[0].module.save_plot_data(data, partial)
+            os.replace(partial, folder / PLOTS_FILE)
+            partial = folder / f"{PLOT_DATA_FILE}.partial"
+            joblib.dump(data, partial)
+            os.replace(partial, folder / PLOT_DATA_FILE)
     except Exception as exc:  # noqa: BLE001 - the metrics stand without the plots
-        return [f"the plot data of this run could not be saved: {_failure_message(exc)}"]
-    return []
+        return f"{PLOTS_FAILED}: {_failure_message(exc)}"
+    return None
+
+
+def plot_data_state(run: Run, job: Job | None) -> tuple[str, str]:
+    """Where a finished run's plot data stands, and what to tell a person:
+
+    - "ready": saved with the run;
+    - "computing": its worker is computing it now;
+    - "failed": its worker could not compute it (the message says why);
+    - "missing": never computed (the worker was stopped first, or the server).
+    """
+    if run.artifacts is not None and (run.artifacts / PLOT_DATA_FILE).is_file():
+        return "ready", ""
+    if job is not None and not job.done:
+        return "computing", "computing the plots…"
+    failure = next((w for w in run.warnings if w.startswith(PLOTS_FAILED)), None)
+    if failure is not None:
+        return "failed", failure
+    return "missing", "the plots of this run were not computed (its worker stopped first)"
 
 
 def _failure_message(exc: Exception) -> str:
@@ -320,6 +403,7 @@ class Job:
         self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._process = None
         self._cancel = threading.Event()
+        self._recorded = threading.Event()
         self._done = threading.Event()
 
     def __repr__(self) -> str:
@@ -330,7 +414,13 @@ class Job:
         return self._process.pid if self._process is not None else None
 
     @property
+    def recorded(self) -> bool:
+        """The run's outcome is in the store (its plot data may still be computed)."""
+        return self._recorded.is_set()
+
+    @property
     def done(self) -> bool:
+        """The worker has ended: the plot data is saved too, or will not be."""
         return self._done.is_set()
 
     def events(self) -> list[Event]:
@@ -343,11 +433,16 @@ class Job:
                 return found
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the run has ended and is recorded; whether it has."""
+        """Block until the worker has ended, plots and all; whether it has."""
         return self._done.wait(timeout)
 
+    def wait_recorded(self, timeout: float | None = None) -> bool:
+        """Block until the run's outcome is in the store; whether it is."""
+        return self._recorded.wait(timeout)
+
     def cancel(self) -> None:
-        """Stop the run: a queued one never starts, a running worker is terminated."""
+        """Stop the run: a queued one never starts, a running worker is terminated
+        (after the run is recorded, that stops only the computing of its plots)."""
         if not self._jobs._withdraw(self):
             self._cancel.set()
 
@@ -394,6 +489,8 @@ class Job:
             self.progress = event
         elif isinstance(event, StatusEvent):
             self.status = event.status
+            if event.status == "finished":  # the worker has recorded it
+                self._recorded.set()
         self._events.put(event)
 
     def _stop_process(self) -> None:
@@ -429,8 +526,10 @@ class Job:
         self._settle(status, error, elapsed)
 
     def _settle(self, status: str, error: str | None, elapsed: float) -> None:
+        if not (self.recorded and status == self.status):  # said once only
+            self._events.put(StatusEvent(self.run_id, status, elapsed, error or ""))
         self.status, self.error = status, error
-        self._events.put(StatusEvent(self.run_id, status, elapsed, error or ""))
+        self._recorded.set()
         self._done.set()
         self._jobs._ended(self)
 
