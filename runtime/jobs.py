@@ -39,11 +39,17 @@ How it behaves:
 - A spec the runtime cannot run fails with the runtime's own message
   (RunError, DataError, SpecError), the same words `playground run` prints.
 - Up to `max_workers` runs train at once; the others wait, queued.
+- With `standby=True` (the server's Jobs) one worker process is started ahead
+  and imports what a run needs, then waits: the next run goes to it, so a
+  click does not wait for an interpreter and its imports, and a new standby
+  starts at once. It is still one process per run, cancelled and timed the
+  same way; a standby that died while waiting is replaced by a cold start.
 """
 
 from __future__ import annotations
 
 import atexit
+import importlib
 import json
 import multiprocessing
 import os
@@ -61,6 +67,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import joblib
 
@@ -102,6 +109,22 @@ LIBRARIES = (
 POLL_SECONDS = 0.1
 # How long a terminated worker gets to exit before it is killed (seconds).
 GRACE_SECONDS = 5.0
+# What a standby worker imports before it has a run: the modules the rendered code and
+# the worker use (xgboost and shap are left to the runs that need them).
+PRELOADED = (
+    "sklearn.compose",
+    "sklearn.ensemble",
+    "sklearn.impute",
+    "sklearn.inspection",
+    "sklearn.linear_model",
+    "sklearn.metrics",
+    "sklearn.model_selection",
+    "sklearn.pipeline",
+    "sklearn.preprocessing",
+    "black",
+)
+# The first standby starts this long after the server (seconds): its own start comes first.
+STANDBY_DELAY = 3.0
 
 
 @dataclass(frozen=True)
@@ -226,6 +249,51 @@ def _work(connection, url: str, home: str, run_id: int) -> None:
             _plots_stage(store, run_id, progress, *trained)
     finally:
         connection.close()
+
+
+def _stand_by(connection, runs, url: str, home: str) -> None:
+    """A worker started ahead: do the imports a run needs, wait for a run's id on `runs`,
+    then train it as _work does. Ends without a run when the server closes `runs`."""
+    for name in PRELOADED:
+        importlib.import_module(name)
+    try:
+        run_id = runs.recv()
+    except EOFError:
+        connection.close()
+        return
+    finally:
+        runs.close()
+    _work(connection, url, home, run_id)
+
+
+@dataclass
+class _Standby:
+    """A standby worker: its process, the end its events come from, the end its run's id
+    goes to."""
+
+    process: Any
+    reader: Any
+    runs: Any
+
+    @classmethod
+    def start(cls, context, url: str, home: str) -> _Standby:
+        reader, writer = context.Pipe(duplex=False)
+        runs_reader, runs_writer = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_stand_by, args=(writer, runs_reader, url, home), name="playground-standby"
+        )
+        process.start()
+        writer.close()  # as in Job._start: the worker holds the ends it uses
+        runs_reader.close()
+        return cls(process, reader, runs_writer)
+
+    def stop(self) -> None:
+        for end in (self.runs, self.reader):
+            end.close()
+        self.process.terminate()
+        self.process.join(GRACE_SECONDS)
+        if self.process.is_alive():
+            self.process.kill()
 
 
 def _train_and_record(store: Store, run_id: int, progress: _Progress):
@@ -448,16 +516,26 @@ class Job:
 
     # -- driven by Jobs and the watching thread ----------------------------------
 
-    def _start(self, context, url: str, home: str) -> None:
-        reader, writer = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_work,
-            args=(writer, url, home, self.run_id),
-            name=f"playground-run-{self.run_id}",
-        )
-        self._process.start()
-        # Only the worker holds the writing end now: when it ends, reading ends.
-        writer.close()
+    def _start(self, context, url: str, home: str, standby: _Standby | None = None) -> None:
+        """Give the run to the standby worker, or start a worker for it."""
+        reader = None
+        if standby is not None:
+            try:
+                standby.runs.send(self.run_id)
+                standby.runs.close()
+                self._process, reader = standby.process, standby.reader
+            except OSError:  # it died while it waited: a worker of its own, then
+                standby.stop()
+        if reader is None:
+            reader, writer = context.Pipe(duplex=False)
+            self._process = context.Process(
+                target=_work,
+                args=(writer, url, home, self.run_id),
+                name=f"playground-run-{self.run_id}",
+            )
+            self._process.start()
+            # Only the worker holds the writing end now: when it ends, reading ends.
+            writer.close()
         threading.Thread(
             target=self._watch, args=(reader,), name=f"watch-run-{self.run_id}", daemon=True
         ).start()
@@ -538,9 +616,16 @@ class Jobs:
     """Starts runs in worker processes, at most `max_workers` at a time.
 
     `time_limit` (seconds, None for none) applies to runs submitted without one.
+    `standby`: keep one worker started ahead, its imports done, for the next run.
     """
 
-    def __init__(self, store: Store, max_workers: int = 1, time_limit: float | None = None):
+    def __init__(
+        self,
+        store: Store,
+        max_workers: int = 1,
+        time_limit: float | None = None,
+        standby: bool = False,
+    ):
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, got {max_workers}")
         self.store = store
@@ -551,7 +636,14 @@ class Jobs:
         self._pending: deque[Job] = deque()
         self._running: dict[int, Job] = {}
         self._jobs: dict[int, Job] = {}
+        self._keep_standby = standby
+        self._standby: _Standby | None = None
+        self._closed = False
         atexit.register(self.shutdown)
+        if standby:
+            timer = threading.Timer(STANDBY_DELAY, self._start_standby)
+            timer.daemon = True
+            timer.start()
 
     def submit(
         self, project_id: int, spec: Spec | None = None, time_limit: float | None = None
@@ -589,8 +681,13 @@ class Jobs:
             return len(self._running)
 
     def shutdown(self, wait: bool = True) -> None:
-        """Cancel every queued and running job (when the server stops)."""
+        """Cancel every queued and running job, stop the standby (when the server stops)."""
         atexit.unregister(self.shutdown)
+        with self._lock:
+            self._closed = True
+            standby, self._standby = self._standby, None
+        if standby is not None:
+            standby.stop()
         for job in list(self._jobs.values()):
             if not job.done:
                 job.cancel()
@@ -598,16 +695,29 @@ class Jobs:
             for job in list(self._jobs.values()):
                 job.wait(GRACE_SECONDS * 2)
 
+    def _start_standby(self) -> None:
+        """Start a standby worker, unless there is one (or the server stops)."""
+        with self._lock:
+            if self._closed or not self._keep_standby or self._standby is not None:
+                return
+            try:
+                self._standby = _Standby.start(self._context, self.store.url, str(self.store.home))
+            except OSError:
+                return  # no process to be had now; the next run starts one of its own
+
     def _start_waiting(self) -> None:
         unstarted = []
         with self._lock:
             while self._pending and len(self._running) < self.max_workers:
                 job = self._pending.popleft()
                 self._running[job.run_id] = job
+                standby, self._standby = self._standby, None
                 try:
-                    job._start(self._context, self.store.url, str(self.store.home))
+                    job._start(self._context, self.store.url, str(self.store.home), standby)
                 except OSError as exc:  # no process to be had (limits, memory)
                     unstarted.append((job, exc))
+        if self._standby is None:
+            self._start_standby()  # for the next run
         for job, exc in unstarted:
             message = f"the training process could not start ({exc}); try again later"
             self.store.fail_run(job.run_id, message)
