@@ -167,7 +167,8 @@ def serve(port: int = 5006, home: str | Path | None = None, show: bool = False, 
     store = Store(home=home)
     # Runs a crashed server left behind are marked failed, not shown as running forever.
     store.fail_interrupted()
-    jobs = Jobs(store, max_workers=TRAINING_WORKERS, time_limit=TRAINING_TIME_LIMIT)
+    # One worker waits with its imports done, so that a click trains at once.
+    jobs = Jobs(store, max_workers=TRAINING_WORKERS, time_limit=TRAINING_TIME_LIMIT, standby=True)
     # An upload reaches the server as one base64 websocket message; Tornado drops a
     # larger one than this without a word, so it follows the upload limit.
     kwargs.setdefault("websocket_max_message_size", max_upload_bytes() * 4 // 3 + 2**20)

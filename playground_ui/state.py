@@ -36,7 +36,7 @@ from runtime.dataset import (
 from runtime.defaults import default_spec, file_profile
 from runtime.executor import RunError, Runner, RunResult, StepPreview
 from runtime.explain import explain_default, require_explanation
-from runtime.jobs import Job, Jobs
+from runtime.jobs import Job, Jobs, plot_data_state, save_plot_data
 from runtime.leaderboard import Entry, leaderboard
 from runtime.models import MODELS_BY_NAME, member_types
 from runtime.plots import Plot, explore_plots, result_plots
@@ -134,7 +134,8 @@ class Workspace(param.Parameterized):
         self.project: Project | None = None
         self.history: SpecHistory | None = None
         self._code: dict[tuple[int, str], str] = {}
-        # The folder of the run shown as the result: its worker saved the plot data there.
+        # The run shown as the result, and its folder: its worker saves the plot data there.
+        self._result_run_id: int | None = None
         self._result_folder: Path | None = None
 
     # -- messages ----------------------------------------------------------
@@ -662,6 +663,25 @@ class Workspace(param.Parameterized):
             saved = joblib.load(self._result_folder / PLOT_DATA_FILE)
         return result_plots(self.runner(self.result.spec), self.result, data=saved)
 
+    def result_plots_state(self) -> tuple[str, str]:
+        """Where the plot data of the last run stands: ("ready" | "computing" | "failed"
+        | "missing", what to tell). Its worker computes it after recording the run."""
+        if self._result_run_id is None:  # not a stored run: computed when drawn
+            return "ready", ""
+        run = self.store.run(self._result_run_id)
+        return plot_data_state(run, self.jobs.job(run.id))
+
+    def compute_result_plots(self) -> list[Plot]:
+        """Compute the plot data of the last run as its worker would have, save it with
+        the run, and return its result plots. May run on a worker thread."""
+        if self._result_folder is not None:
+            problem = save_plot_data(
+                self.runner(self.result.spec), self.result, self._result_folder
+            )
+            if problem is not None:
+                raise RunError(problem)
+        return self.result_plots()
+
     # -- explanations --------------------------------------------------------------
 
     def explain(self, row: int = 0) -> tuple[Spec, list[Plot]]:
@@ -775,9 +795,15 @@ class Workspace(param.Parameterized):
         request (a double click, a second tab's click) gets that same job back.
         """
         with self._submit_lock:
-            if self._training is not None and not self._training.done:
+            previous = self._training
+            if previous is not None and not previous.recorded:
                 self.tell("A training is already under way; cancel it to start another.")
-                return self._training
+                return previous
+            if previous is not None and not previous.done:
+                # Its run is recorded and about to be replaced on screen: stop computing
+                # its plots, so they do not hold up this one (they are computed when
+                # that run is opened).
+                previous.cancel()
             job = self.jobs.submit(self.project.id, spec=self.spec)
             self._training = job
         self._job_revisions[job.run_id] = self.revision
@@ -799,7 +825,8 @@ class Workspace(param.Parameterized):
         )
 
     def finish_training(self, job: Job) -> RunResult | None:
-        """Take a finished job's run as the current result, or say why there is none."""
+        """Take a recorded job's run as the current result, or say why there is none.
+        Its plot data may still be computed (result_plots_state)."""
         run = self.store.run(job.run_id)
         revision = self._job_revisions.pop(job.run_id, None)
         self.runs_revision += 1
@@ -811,15 +838,16 @@ class Workspace(param.Parameterized):
             return None
         result = run.result()
         self.result_revision = revision if revision is not None else -1
-        self._result_folder = run.artifacts
+        self._result_run_id, self._result_folder = run.id, run.artifacts
         self.result = result
         self.tell("Training finished; the export will reproduce these numbers.", "success")
         return result
 
     def train(self, timeout: float | None = 600) -> RunResult | None:
-        """Train the current spec and wait for it (the views poll the job instead)."""
+        """Train the current spec and wait until its run is recorded (the views poll the
+        job instead); its plot data follows (`jobs.job(run_id).wait()`)."""
         job = self.submit_training()
-        job.wait(timeout)
+        job.wait_recorded(timeout)
         return self.finish_training(job)
 
     @property
@@ -872,7 +900,7 @@ class Workspace(param.Parameterized):
             return self._refuse(exc)
         self._push(spec)
         if result is not None:
-            self._result_folder = run.artifacts
+            self._result_run_id, self._result_folder = run.id, run.artifacts
             self.result, self.result_revision = result, self.revision
         self.tell(f"The spec of run {run_id} is the current spec now; undo goes back.", "success")
         return True

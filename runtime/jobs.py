@@ -17,26 +17,39 @@ How it behaves:
   process. A crashed or killed worker ends only its own run, marked failed
   with what happened; the server carries on.
 - The worker writes the fitted model (joblib), the preprocessing.py it
-  refers to, the report and the plot data (plots.json, as the notebook
-  writes it) to the run's folder, then records the finished run in the
-  store, with the time of every stage and the library versions. The job
-  reports `finished` only after reading that record back: a finished run
-  is persisted before anyone is told.
+  refers to and the report to the run's folder, then records the finished
+  run in the store, with the time of every stage and the library versions,
+  and only then says `finished`: a finished run is persisted before anyone
+  is told (`job.recorded`, `job.wait_recorded()`), and its metrics can be
+  shown at once.
+- Then, as the last stage of the same job, the worker computes the data of
+  every plot of the run as the notebook does and writes it to the run's
+  folder (plots.json, and plots.joblib for the UI; each file appears whole
+  or not at all). `job.done` once the worker has ended. A run whose plot
+  data is missing (the plots failed: a warning of the run says why; or the
+  worker was stopped first) is still a finished run; `plot_data_state`
+  tells which, and `save_plot_data` computes them again.
 - With MLFLOW_TRACKING_URI set, the worker then logs the finished run to
   MLflow (runtime.mlflow_mirror); a failure there becomes a warning of the
   run, never a failed run.
 - Cancel terminates the process and marks the run cancelled; a run past its
   time limit is terminated and marked failed, naming the limit. A worker that
   finishes as it is cancelled keeps its result: the store moves a run out of
-  queued/running once only.
+  queued/running once only. Cancelling a recorded run stops only its plots.
 - A spec the runtime cannot run fails with the runtime's own message
   (RunError, DataError, SpecError), the same words `playground run` prints.
 - Up to `max_workers` runs train at once; the others wait, queued.
+- With `standby=True` (the server's Jobs) one worker process is started ahead
+  and imports what a run needs, then waits: the next run goes to it, so a
+  click does not wait for an interpreter and its imports, and a new standby
+  starts at once. It is still one process per run, cancelled and timed the
+  same way; a standby that died while waiting is replaced by a cold start.
 """
 
 from __future__ import annotations
 
 import atexit
+import importlib
 import json
 import multiprocessing
 import os
@@ -54,6 +67,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from generator.render import render_preprocessing
 from runtime.curves import reporting_curves
@@ -69,6 +83,7 @@ from runtime.store import (
     PLOTS_FILE,
     PREPROCESSING_FILE,
     REPORT_FILE,
+    Run,
     Store,
     StoreError,
 )
@@ -92,6 +107,22 @@ LIBRARIES = (
 POLL_SECONDS = 0.1
 # How long a terminated worker gets to exit before it is killed (seconds).
 GRACE_SECONDS = 5.0
+# What a standby worker imports before it has a run: the modules the rendered code and
+# the worker use (xgboost and shap are left to the runs that need them).
+PRELOADED = (
+    "sklearn.compose",
+    "sklearn.ensemble",
+    "sklearn.impute",
+    "sklearn.inspection",
+    "sklearn.linear_model",
+    "sklearn.metrics",
+    "sklearn.model_selection",
+    "sklearn.pipeline",
+    "sklearn.preprocessing",
+    "black",
+)
+# The first standby starts this long after the server (seconds): its own start comes first.
+STANDBY_DELAY = 3.0
 
 
 @dataclass(frozen=True)
@@ -124,7 +155,8 @@ class CurveEvent:
 class StatusEvent:
     """The run's status changed: running, then finished, failed or cancelled.
 
-    A final status is sent once the store holds it; `message` is the error.
+    A final status is sent once the store holds it, once; `message` is the error.
+    `finished` comes as soon as the run is recorded, before its plot data.
     """
 
     run_id: int
@@ -199,48 +231,137 @@ def _stage_weights(spec: Spec) -> dict[str, float]:
     # Training fits the steps and the model once, and once more per cross-validation fold.
     folds = spec.evaluation.cv_folds or 0
     steps = 0.5 * len(spec.active_steps())
-    return {"read data": 1.0, "train": (3.0 + steps) * (1 + folds), "plots": 2.0, "save": 0.5}
+    return {"read data": 1.0, "train": (3.0 + steps) * (1 + folds), "save": 0.5, "plots": 2.0}
 
 
 def _work(connection, url: str, home: str, run_id: int) -> None:
-    """The worker process: train the run's spec and record the outcome in the store."""
+    """The worker process: train the run's spec, record the outcome in the store, then
+    compute the run's plot data."""
     store = Store(url, home)
     if not store.start_run(run_id, os.getpid()):
         return  # cancelled (or deleted) before it started
     progress = _Progress(connection, run_id)
+    try:
+        trained = _train_and_record(store, run_id, progress)
+        if trained is not None:
+            _plots_stage(store, run_id, progress, *trained)
+    finally:
+        connection.close()
+
+
+def _stand_by(connection, runs, url: str, home: str) -> None:
+    """A worker started ahead: do the imports a run needs, wait for a run's id on `runs`,
+    then train it as _work does. Ends without a run when the server closes `runs`."""
+    for name in PRELOADED:
+        importlib.import_module(name)
+    try:
+        run_id = runs.recv()
+    except EOFError:
+        connection.close()
+        return
+    finally:
+        runs.close()
+    _work(connection, url, home, run_id)
+
+
+@dataclass
+class _Standby:
+    """A standby worker: its process, the end its events come from, the end its run's id
+    goes to."""
+
+    process: Any
+    reader: Any
+    runs: Any
+
+    @classmethod
+    def start(cls, context, url: str, home: str) -> _Standby:
+        reader, writer = context.Pipe(duplex=False)
+        runs_reader, runs_writer = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_stand_by, args=(writer, runs_reader, url, home), name="playground-standby"
+        )
+        process.start()
+        writer.close()  # as in Job._start: the worker holds the ends it uses
+        runs_reader.close()
+        return cls(process, reader, runs_writer)
+
+    def stop(self) -> None:
+        for end in (self.runs, self.reader):
+            end.close()
+        self.process.terminate()
+        self.process.join(GRACE_SECONDS)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+def _train_and_record(store: Store, run_id: int, progress: _Progress):
+    """Train, save and record the run; (runner, result, folder) once it is recorded
+    finished, None when it is not (failed, cancelled meanwhile, project deleted)."""
     run = store.run(run_id)
     folder = store.run_directory(run.project_id, run_id)
     try:
         progress.send(StatusEvent(run_id, "running", 0.0))
         spec = run.spec
         progress.weights = _stage_weights(spec)
-        with warnings.catch_warnings():
-            # Library warnings (convergence and the like) would only reach the
-            # server's log; the metrics speak for the model.
-            warnings.simplefilter("ignore")
-            result = _train(spec, store.project_directory(run.project_id), progress, folder)
+        with _quiet_warnings():
+            runner, result = _train(spec, store.project_directory(run.project_id), progress, folder)
         progress.timings["total"] = time.monotonic() - progress.started
         recorded = store.finish_run(
             run_id, result.report, progress.timings, library_versions(), result.warnings, folder
         )
-        if not recorded:  # cancelled meanwhile, or the project was deleted
-            shutil.rmtree(folder, ignore_errors=True)
-        elif (warning := mirror_run(store, run_id)) is not None:
-            store.add_warning(run_id, warning)
     except _ServerGone:
         shutil.rmtree(folder, ignore_errors=True)
         store.fail_run(run_id, "the server stopped while this run trained; run it again")
+        return None
     except Exception as exc:  # noqa: BLE001 - every failure becomes the run's message
         shutil.rmtree(folder, ignore_errors=True)
         progress.timings["total"] = time.monotonic() - progress.started
         if not isinstance(exc, USER_ERRORS):
             traceback.print_exc()  # for the server's log: this is a bug to fix
         store.fail_run(run_id, _failure_message(exc), progress.timings)
-    finally:
-        connection.close()
+        return None
+    if not recorded:  # cancelled meanwhile, or the project was deleted
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    try:
+        progress.send(StatusEvent(run_id, "finished", time.monotonic() - progress.started))
+    except _ServerGone:
+        return None  # the run stands; its plots can be computed when it is opened
+    return runner, result, folder
 
 
-def _train(spec: Spec, base_dir: Path, progress: _Progress, folder: Path) -> RunResult:
+def _plots_stage(
+    store: Store, run_id: int, progress: _Progress, runner: Runner, result: RunResult, folder
+) -> None:
+    """The plot data of a recorded run, then its MLflow copy. Nothing here changes the
+    run's status or files other than the plot data: the metrics stand."""
+    try:
+        with progress.stage("plots"), _quiet_warnings():
+            problem = save_plot_data(runner, result, folder)
+    except _ServerGone:
+        return  # nobody waits; the plots can be computed when the run is opened
+    try:
+        if problem is not None:
+            store.add_warning(run_id, problem)
+        store.add_timings(run_id, {"plots": progress.timings["plots"]})
+        if (warning := mirror_run(store, run_id)) is not None:
+            store.add_warning(run_id, warning)
+    except StoreError:
+        return  # the project was deleted meanwhile
+
+
+@contextmanager
+def _quiet_warnings() -> Iterator[None]:
+    # Library warnings (convergence and the like) would only reach the server's
+    # log; the metrics speak for the model.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _train(
+    spec: Spec, base_dir: Path, progress: _Progress, folder: Path
+) -> tuple[Runner, RunResult]:
     """Runner.run(), stage by stage, then the model and report saved in `folder`."""
     runner = Runner(spec, base_dir)
     with progress.stage("read data"):
@@ -253,8 +374,6 @@ def _train(spec: Spec, base_dir: Path, progress: _Progress, folder: Path) -> Run
         with reporting_curves(train_module, model, progress.curve_point):
             result = runner.run()  # the data read above is cached
     folder.mkdir(parents=True, exist_ok=True)
-    with progress.stage("plots"):
-        result.warnings += _save_plot_data(runner, result, folder)
     with progress.stage("save"):
         import joblib  # in the worker: ~0.15 s the server need not pay before its first page
 
@@ -266,24 +385,56 @@ def _train(spec: Spec, base_dir: Path, progress: _Progress, folder: Path) -> Run
             joblib.dump(result.pipeline, folder / MODEL_FILE)
         report = json.dumps(result.report, indent=2, ensure_ascii=False, default=float)
         (folder / REPORT_FILE).write_text(report + "\n", encoding="utf-8")
-    return result
+    return runner, result
 
 
-def _save_plot_data(runner: Runner, result: RunResult, folder: Path) -> list[str]:
-    """The data of every plot of the run: plots.json written by the rendered plots.py as
-    the notebook writes it, and plots.joblib for the UI to draw from. A warning instead
-    when it cannot be computed (the run stands without it)."""
+# -- the plot data of a run ------------------------------------------------------------
+
+# The start of the warning a run gets when its plot data could not be computed.
+PLOTS_FAILED = "the plot data of this run could not be saved"
+
+
+def save_plot_data(runner: Runner, result: RunResult, folder: Path) -> str | None:
+    """Compute the data of every plot of the run and write it to `folder`: plots.json
+    by the rendered plots.py as the notebook writes it, and plots.joblib for the UI to
+    draw from. A warning instead when it cannot be computed (the run stands without it).
+
+    Each file is written under a temporary name and then renamed, and plots.joblib
+    (which says the plots are there) last: a reader sees both or neither.
+    """
     import joblib  # in the worker (see _train)
 
     try:
         plots = all_plots(runner, result)
         if plots:
             data = {plot.key: plot.data for plot in plots}
-            plots[0].module.save_plot_data(data, folder / PLOTS_FILE)
-            joblib.dump(data, folder / PLOT_DATA_FILE)
+            partial = folder / f"{PLOTS_FILE}.partial"
+            plots[0].module.save_plot_data(data, partial)
+            os.replace(partial, folder / PLOTS_FILE)
+            partial = folder / f"{PLOT_DATA_FILE}.partial"
+            joblib.dump(data, partial)
+            os.replace(partial, folder / PLOT_DATA_FILE)
     except Exception as exc:  # noqa: BLE001 - the metrics stand without the plots
-        return [f"the plot data of this run could not be saved: {_failure_message(exc)}"]
-    return []
+        return f"{PLOTS_FAILED}: {_failure_message(exc)}"
+    return None
+
+
+def plot_data_state(run: Run, job: Job | None) -> tuple[str, str]:
+    """Where a finished run's plot data stands, and what to tell a person:
+
+    - "ready": saved with the run;
+    - "computing": its worker is computing it now;
+    - "failed": its worker could not compute it (the message says why);
+    - "missing": never computed (the worker was stopped first, or the server).
+    """
+    if run.artifacts is not None and (run.artifacts / PLOT_DATA_FILE).is_file():
+        return "ready", ""
+    if job is not None and not job.done:
+        return "computing", "computing the plots…"
+    failure = next((w for w in run.warnings if w.startswith(PLOTS_FAILED)), None)
+    if failure is not None:
+        return "failed", failure
+    return "missing", "the plots of this run were not computed (its worker stopped first)"
 
 
 def _failure_message(exc: Exception) -> str:
@@ -322,6 +473,7 @@ class Job:
         self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._process = None
         self._cancel = threading.Event()
+        self._recorded = threading.Event()
         self._done = threading.Event()
 
     def __repr__(self) -> str:
@@ -332,7 +484,13 @@ class Job:
         return self._process.pid if self._process is not None else None
 
     @property
+    def recorded(self) -> bool:
+        """The run's outcome is in the store (its plot data may still be computed)."""
+        return self._recorded.is_set()
+
+    @property
     def done(self) -> bool:
+        """The worker has ended: the plot data is saved too, or will not be."""
         return self._done.is_set()
 
     def events(self) -> list[Event]:
@@ -345,26 +503,41 @@ class Job:
                 return found
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the run has ended and is recorded; whether it has."""
+        """Block until the worker has ended, plots and all; whether it has."""
         return self._done.wait(timeout)
 
+    def wait_recorded(self, timeout: float | None = None) -> bool:
+        """Block until the run's outcome is in the store; whether it is."""
+        return self._recorded.wait(timeout)
+
     def cancel(self) -> None:
-        """Stop the run: a queued one never starts, a running worker is terminated."""
+        """Stop the run: a queued one never starts, a running worker is terminated
+        (after the run is recorded, that stops only the computing of its plots)."""
         if not self._jobs._withdraw(self):
             self._cancel.set()
 
     # -- driven by Jobs and the watching thread ----------------------------------
 
-    def _start(self, context, url: str, home: str) -> None:
-        reader, writer = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_work,
-            args=(writer, url, home, self.run_id),
-            name=f"playground-run-{self.run_id}",
-        )
-        self._process.start()
-        # Only the worker holds the writing end now: when it ends, reading ends.
-        writer.close()
+    def _start(self, context, url: str, home: str, standby: _Standby | None = None) -> None:
+        """Give the run to the standby worker, or start a worker for it."""
+        reader = None
+        if standby is not None:
+            try:
+                standby.runs.send(self.run_id)
+                standby.runs.close()
+                self._process, reader = standby.process, standby.reader
+            except OSError:  # it died while it waited: a worker of its own, then
+                standby.stop()
+        if reader is None:
+            reader, writer = context.Pipe(duplex=False)
+            self._process = context.Process(
+                target=_work,
+                args=(writer, url, home, self.run_id),
+                name=f"playground-run-{self.run_id}",
+            )
+            self._process.start()
+            # Only the worker holds the writing end now: when it ends, reading ends.
+            writer.close()
         threading.Thread(
             target=self._watch, args=(reader,), name=f"watch-run-{self.run_id}", daemon=True
         ).start()
@@ -396,6 +569,8 @@ class Job:
             self.progress = event
         elif isinstance(event, StatusEvent):
             self.status = event.status
+            if event.status == "finished":  # the worker has recorded it
+                self._recorded.set()
         self._events.put(event)
 
     def _stop_process(self) -> None:
@@ -431,8 +606,10 @@ class Job:
         self._settle(status, error, elapsed)
 
     def _settle(self, status: str, error: str | None, elapsed: float) -> None:
+        if not (self.recorded and status == self.status):  # said once only
+            self._events.put(StatusEvent(self.run_id, status, elapsed, error or ""))
         self.status, self.error = status, error
-        self._events.put(StatusEvent(self.run_id, status, elapsed, error or ""))
+        self._recorded.set()
         self._done.set()
         self._jobs._ended(self)
 
@@ -441,9 +618,16 @@ class Jobs:
     """Starts runs in worker processes, at most `max_workers` at a time.
 
     `time_limit` (seconds, None for none) applies to runs submitted without one.
+    `standby`: keep one worker started ahead, its imports done, for the next run.
     """
 
-    def __init__(self, store: Store, max_workers: int = 1, time_limit: float | None = None):
+    def __init__(
+        self,
+        store: Store,
+        max_workers: int = 1,
+        time_limit: float | None = None,
+        standby: bool = False,
+    ):
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, got {max_workers}")
         self.store = store
@@ -454,7 +638,14 @@ class Jobs:
         self._pending: deque[Job] = deque()
         self._running: dict[int, Job] = {}
         self._jobs: dict[int, Job] = {}
+        self._keep_standby = standby
+        self._standby: _Standby | None = None
+        self._closed = False
         atexit.register(self.shutdown)
+        if standby:
+            timer = threading.Timer(STANDBY_DELAY, self._start_standby)
+            timer.daemon = True
+            timer.start()
 
     def submit(
         self, project_id: int, spec: Spec | None = None, time_limit: float | None = None
@@ -492,8 +683,13 @@ class Jobs:
             return len(self._running)
 
     def shutdown(self, wait: bool = True) -> None:
-        """Cancel every queued and running job (when the server stops)."""
+        """Cancel every queued and running job, stop the standby (when the server stops)."""
         atexit.unregister(self.shutdown)
+        with self._lock:
+            self._closed = True
+            standby, self._standby = self._standby, None
+        if standby is not None:
+            standby.stop()
         for job in list(self._jobs.values()):
             if not job.done:
                 job.cancel()
@@ -501,16 +697,29 @@ class Jobs:
             for job in list(self._jobs.values()):
                 job.wait(GRACE_SECONDS * 2)
 
+    def _start_standby(self) -> None:
+        """Start a standby worker, unless there is one (or the server stops)."""
+        with self._lock:
+            if self._closed or not self._keep_standby or self._standby is not None:
+                return
+            try:
+                self._standby = _Standby.start(self._context, self.store.url, str(self.store.home))
+            except OSError:
+                return  # no process to be had now; the next run starts one of its own
+
     def _start_waiting(self) -> None:
         unstarted = []
         with self._lock:
             while self._pending and len(self._running) < self.max_workers:
                 job = self._pending.popleft()
                 self._running[job.run_id] = job
+                standby, self._standby = self._standby, None
                 try:
-                    job._start(self._context, self.store.url, str(self.store.home))
+                    job._start(self._context, self.store.url, str(self.store.home), standby)
                 except OSError as exc:  # no process to be had (limits, memory)
                     unstarted.append((job, exc))
+        if self._standby is None:
+            self._start_standby()  # for the next run
         for job, exc in unstarted:
             message = f"the training process could not start ({exc}); try again later"
             self.store.fail_run(job.run_id, message)

@@ -672,6 +672,14 @@ class Store:
                 raise StoreError(f"there is no run {run_id}; its project may have been deleted")
             row.warnings = [*(row.warnings or []), warning]
 
+    def add_timings(self, run_id: int, timings: dict[str, float]) -> None:
+        """Add the time of stages that follow a run's recording (its plots)."""
+        with self._writing() as session:
+            row = session.get(_RunRow, run_id)
+            if row is None:
+                raise StoreError(f"there is no run {run_id}; its project may have been deleted")
+            row.timings = {**(row.timings or {}), **timings}
+
     def fail_run(self, run_id: int, error: str, timings: dict[str, float] | None = None) -> bool:
         """queued/running -> failed with the message a person reads."""
         return self._move(run_id, ACTIVE, status="failed", error=error, timings=timings)

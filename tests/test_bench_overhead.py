@@ -48,7 +48,7 @@ def test_the_training_benchmark_compares_three_paths_with_the_same_metrics():
     names = [goal.name for goal in section.goals]
     assert names == [
         "Runner.run / hand-written",
-        "UI training job / hand-written",
+        "UI click to metrics shown / hand-written",
         "exported train.py / Runner.run",
     ]
 

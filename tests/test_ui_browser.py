@@ -152,9 +152,12 @@ def train_and_download(page, tmp_path: Path, explain: int | None = None) -> tupl
     page.get_by_role("button", name="Train", exact=True).click()
     shows(page, "Trained in", timeout=120000)
     metrics = shown_metrics(page)
-    # The result plots appear under the metrics once drawn.
+    # The result plots appear under the metrics once the worker has computed their
+    # data (the metrics are shown before) and the page has drawn them.
     shows(page, "Plots (the notebook draws the same)")
+    expect(page.get_by_text("Computing the plots…")).to_have_count(0, timeout=120000)
     expect(page.get_by_text("Drawing the plots…")).to_have_count(0, timeout=120000)
+    shows(page, "Permutation importance")
     if explain is not None:
         explain_row(page, explain)
     tab(page, "6 · Export")

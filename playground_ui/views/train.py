@@ -1,5 +1,6 @@
-"""Train and results: training runs off the UI thread; metrics per split when it ends,
-then the explanations of the model (views/explain.py)."""
+"""Train and results: training runs off the UI thread; metrics per split as soon as the
+run is recorded, its plots when its worker has computed their data, then the
+explanations of the model (views/explain.py)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ class TrainView(StageView):
         self._curve_figure = None
 
     def _start(self, _=None) -> None:
-        if self._job is not None and not self._job.done:
+        if self._job is not None and not self._job.recorded:
             return
         if not self.ws.has_data:
             self.ws.tell("Open data on the Data tab first.", "error")
@@ -130,7 +131,7 @@ class TrainView(StageView):
                 left = f", about {event.remaining:.0f} s left" if event.remaining else ""
                 self.status.object = f"{event.stage} · {event.elapsed:.1f} s{left}"
         self._add_curve_points([e for e in events if isinstance(e, CurveEvent)])
-        if not job.done:
+        if not job.recorded:
             return
         self._poll.stop()
         self._poll = None
@@ -139,6 +140,7 @@ class TrainView(StageView):
         self.progress.visible = False
         result = self.ws.finish_training(job)
         if result is not None:
+            # The plots follow in the Results below (see _draw_plots).
             self.status.object = f"Trained in {result.seconds:.1f} s (run {job.run_id})."
         else:
             self.status.object = f"Run {job.run_id} {job.status}: see the message above."
@@ -179,12 +181,54 @@ class TrainView(StageView):
         return pn.Column(*parts, sizing_mode="stretch_width")
 
     def _draw_plots(self, result) -> None:
-        """Compute and draw the run's plots on a worker thread; show them when done."""
+        """Show the run's plots: wait while its worker computes their data, then draw
+        them on a worker thread; if there is no data, say why and offer to compute it."""
         self._plotted, self._figures = result, None
+        state, message = self.ws.result_plots_state()
+        if state == "computing":
+            self.plots_area.objects = [
+                pn.pane.Markdown("Computing the plots… (the metrics above are final)")
+            ]
+            self._wait_for_plots(result)
+        elif state == "ready":
+            self._draw_in_background(result, self.ws.result_plots)
+        else:
+            self._offer_to_compute(result, message, failed=state == "failed")
+
+    def _wait_for_plots(self, result) -> None:
+        def check():
+            if self._plotted is not result:  # another result is shown now
+                poll.stop()
+            elif self.ws.result_plots_state()[0] != "computing":
+                poll.stop()
+                self._draw_plots(result)
+
+        poll = pn.state.add_periodic_callback(check, period=500)
+
+    def _offer_to_compute(self, result, message: str, failed: bool) -> None:
+        compute = pn.widgets.Button(label="Compute the plots", width=180)
+
+        def start(_=None):
+            compute.disabled = True
+            self._draw_in_background(result, self.ws.compute_result_plots)
+
+        compute.on_click(start)
+        text = (
+            f"Plots not computed: {message}."
+            if not failed
+            else f"{message[:1].upper()}{message[1:]}."
+        )
+        self.plots_area.objects = [
+            pn.pane.Alert(text, alert_type="danger" if failed else "warning"),
+            compute,
+        ]
+
+    def _draw_in_background(self, result, plots) -> None:
+        """Draw the figures of `plots()` on a worker thread; show them when done."""
         self.plots_area.objects = [pn.pane.Markdown("Drawing the plots…")]
 
         def work():
-            return [(p.title, p.figure()) for p in self.ws.result_plots()]
+            return [(p.title, p.figure()) for p in plots()]
 
         def show(figures):
             self._figures = figures

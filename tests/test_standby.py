@@ -1,0 +1,58 @@
+"""A standby worker: started ahead with its imports done, it takes the next run; a run on
+it is cancelled like any other, and a standby that died while waiting is replaced."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+from test_jobs import HEAVY_MODEL, WAIT, assert_process_gone, finish, project_spec, wait_for
+
+from runtime import jobs as jobs_module
+from runtime.jobs import Jobs
+
+
+def standby_of(jobs: Jobs, timeout: float = 30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if jobs._standby is not None:
+            return jobs._standby
+        time.sleep(0.05)
+    raise AssertionError("no standby worker started")
+
+
+@pytest.mark.slow
+def test_a_standby_worker_takes_the_next_run_and_is_replaced(store, monkeypatch):
+    monkeypatch.setattr(jobs_module, "STANDBY_DELAY", 0.0)
+    jobs = Jobs(store, standby=True)
+    try:
+        # A standby that died while it waited: the run gets a worker of its own.
+        dead = standby_of(jobs)
+        os.kill(dead.process.pid, signal.SIGKILL)
+        dead.process.join(WAIT)
+        light, _ = project_spec(store)
+        cold = jobs.submit(light)
+        assert cold.pid != dead.process.pid
+        finish(cold)
+        assert cold.status == store.run(cold.run_id).status == "finished", cold.error
+
+        # The next run goes to the standby started meanwhile, and is cancelled as any.
+        standby = standby_of(jobs)
+        heavy, _ = project_spec(store, n_rows=2000, model=HEAVY_MODEL)
+        warm = jobs.submit(heavy)
+        assert warm.pid == standby.process.pid
+        wait_for(warm, "train")
+        warm.cancel()
+        finish(warm)
+        assert warm.status == store.run(warm.run_id).status == "cancelled"
+        assert_process_gone(warm)
+        replacement = standby_of(jobs)
+        assert replacement.process.pid not in (dead.process.pid, warm.pid)
+    finally:
+        jobs.shutdown()
+    # Stopping the server stops the standby too.
+    assert jobs._standby is None
+    replacement.process.join(WAIT)
+    assert not replacement.process.is_alive()
