@@ -94,6 +94,7 @@ def render_plots(spec: Spec, formatted: bool = True) -> str:
     helpers = {h for h, users in HELPERS.items() if users & set(names)}
     imports = ["import math", "import json", "import numpy as np", "import pandas as pd"]
     imports.append("import matplotlib.pyplot as plt")
+    imports.append("from threadpoolctl import threadpool_limits")
     for helper in helpers:
         imports += HELPER_IMPORTS.get(helper, [])
     snippets = []
