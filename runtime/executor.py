@@ -221,7 +221,7 @@ class StepPreview:
         """Columns kept, on the same rows, whose values (or dtype) the step changed."""
         return changed_columns(self.before, self.after)
 
-    def describe(self) -> str:
+    def _outline_parts(self) -> list[str]:
         # Column steps are fitted and previewed on the training split.
         rows = "rows" if self.stage == "clean" else "training rows"
         parts = [f"{self.rows_after} {rows}"]
@@ -231,6 +231,16 @@ class StepPreview:
             parts.append(f"added {', '.join(map(repr, self.columns_added[:8]))}")
         if self.columns_removed:
             parts.append(f"removed {', '.join(map(repr, self.columns_removed[:8]))}")
+        return parts
+
+    def outline(self) -> str:
+        """The start of `describe`, known without comparing or summarising columns:
+        rows kept and removed, columns added and removed. The Prepare tab draws it with
+        the first rows at once, and the rest when the statistics are ready."""
+        return "; ".join(self._outline_parts())
+
+    def describe(self) -> str:
+        parts = self._outline_parts()
         if self.columns_changed:
             parts.append(f"changed values in {', '.join(map(repr, self.columns_changed[:8]))}")
         # Fewer gaps on the same rows and columns: the step filled them.
