@@ -9,24 +9,10 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from bench.bench_preview import NextTick
 from playground_ui.state import Workspace
 from runtime.spec import loads_spec
 from runtime.store import Store, _SpecRow
-
-
-class NextTick:
-    """Stands in for the event loop: keeps what the UI schedules until `run`."""
-
-    def __init__(self):
-        self.callbacks = []
-
-    def __call__(self, callback) -> None:
-        self.callbacks.append(callback)
-
-    def run(self) -> None:
-        callbacks, self.callbacks = self.callbacks, []
-        for callback in callbacks:
-            callback()
 
 
 @pytest.fixture
