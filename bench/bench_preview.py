@@ -286,6 +286,8 @@ def run(quick: bool) -> Section:
         from runtime.spec import dump_spec
 
         save_yaml = timed(lambda: dump_spec(ws.spec), repeat=repeat)
+        # The code panel's part of "preview drawn": preprocessing.py for a new spec.
+        code_panel = timed(lambda: (ws._code.clear(), ws.code("preprocessing.py")), repeat=repeat)
 
     shape = f"{len(frame):,} × {frame.shape[1]}"
     section.goals = [
@@ -315,7 +317,7 @@ def run(quick: bool) -> Section:
         table_row("last step (scale method)", hand_last, product_last),
         table_row("first step (drop_duplicates keep)", hand_all, product_all),
     ]
-    section.notes = notes(product_last, hand_last, save_yaml)
+    section.notes = notes(product_last, hand_last, save_yaml, code_panel)
     return section
 
 
@@ -332,7 +334,7 @@ def table_row(edit: str, hand: float, product: dict) -> dict:
     }
 
 
-def notes(product_last: dict, hand_last: float, save_yaml: float) -> str:
+def notes(product_last: dict, hand_last: float, save_yaml: float, code_panel: float) -> str:
     ms = 1e3
     over = product_last["drawn"] - hand_last
     return f"""
@@ -377,19 +379,22 @@ columns) instead of once per earlier step's cache key: ten path resolutions, fil
 and read keys per step key were ~10 % of the click under cProfile.
 
 **What limits it.** The preview is drawn {product_last["drawn"] * ms:.1f} ms after the click
-against {hand_last * ms:.1f} ms by hand, {over * ms:.1f} ms over it: `update_step`
-({product_last["update_step"] * ms:.1f} ms) is the fit of the same `ColumnTransformer`
-plus validating the edited spec (a deep copy of its dict, pydantic parsing, comparing
-specs), building the prefix cache keys of ten steps (a JSON digest each), rendering and
-compiling the edited step's module and checking its columns; then `preview` finds the
-frames in the cache, and the code panel renders and formats preprocessing.py (a few ms;
-the UI does it in the same event). On this shared 2-core machine the ratio moves with the load: in
-paired runs (hand step and click alternating in one process) it measured 1.16× at a load
-average near 5, where the hand step itself took 40 ms instead of 15. Off the critical path, the next tick writes the
-spec ({product_last["save"] * ms:.1f} ms: libyaml's YAML and an SQLite transaction) and
-draws the statistics ({product_last["summary"] * ms:.1f} ms: exact summaries of the 8
-rescaled columns, a sort each for the distinct count, and the value comparison of the
-45 columns that tells which changed). Not tried yet: telling changed columns from the
-step's declared output columns instead of comparing values, which would shorten the
-summary that now follows the preview.
+against {hand_last * ms:.1f} ms by hand, {over * ms:.1f} ms over it (medians of each part in
+the table; on this shared 2-core machine every number moves with the load, which was
+high during this run). `update_step` ({product_last["update_step"] * ms:.1f} ms) is the fit
+of the same `ColumnTransformer` plus validating the edited spec (a deep copy of its dict,
+pydantic parsing, comparing specs), building the prefix cache keys of ten steps (a JSON
+digest each), rendering and compiling the edited step's module and checking its columns;
+`preview` then finds the frames in the cache ({product_last["preview"] * ms:.1f} ms). The
+largest remaining part is the tab's code panel: it renders and black-formats
+preprocessing.py for the new spec in the same event, {code_panel * ms:.1f} ms alone. Moving
+that refresh to the next tick as well, like the statistics, is the next step; it lives in
+playground_ui/views/common.py (`code_panel`), outside this change. Without it, paired runs
+of the hand step and the click measured 1.16× at a load average near 5. Off the critical
+path, the next tick writes the spec ({product_last["save"] * ms:.1f} ms: libyaml's YAML and
+an SQLite transaction) and draws the statistics ({product_last["summary"] * ms:.1f} ms: exact
+summaries of the 8 rescaled columns, a sort each for the distinct count, and the value
+comparison of the 45 columns that tells which changed). Not tried yet: telling changed
+columns from the step's declared output columns instead of comparing values, which would
+shorten the summary that now follows the preview.
 """
