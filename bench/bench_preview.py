@@ -301,7 +301,7 @@ def run(quick: bool) -> Section:
             ratio(product_last["drawn"], hand_last),
             1.3,
             detail=(
-                f"update_step + preview + first rows {product_last['drawn'] * 1e3:.0f} ms "
+                f"update_step + preview + first rows + code panel {product_last['drawn'] * 1e3:.0f} ms "
                 f"(with the spec save and column summary of the next tick "
                 f"{product_last['total'] * 1e3:.0f} ms) / MinMaxScaler ColumnTransformer on "
                 f"the training split by hand {hand_last * 1e3:.0f} ms ({shape} CSV, 10 steps)"
@@ -312,7 +312,7 @@ def run(quick: bool) -> Section:
             ratio(product_all["drawn"], hand_all),
             1.3,
             detail=(
-                f"update_step + preview + first rows {product_all['drawn'] * 1e3:.0f} ms "
+                f"update_step + preview + first rows + code panel {product_all['drawn'] * 1e3:.0f} ms "
                 f"(all drawn {product_all['total'] * 1e3:.0f} ms) / clean, split, derive and "
                 f"fit all steps by hand {hand_all * 1e3:.0f} ms ({shape} CSV)"
             ),
@@ -387,7 +387,7 @@ and read keys per step key were ~10 % of the click under cProfile.
 **What limits it.** The preview is drawn {product_last["drawn"] * ms:.1f} ms after the click
 against {hand_last * ms:.1f} ms by hand, {over * ms:.1f} ms over it (medians of each part in
 the table; on this shared 2-core machine every number moves with the load, which was
-high during this run). `update_step` ({product_last["update_step"] * ms:.1f} ms) is the fit
+different in every run). `update_step` ({product_last["update_step"] * ms:.1f} ms) is the fit
 of the same `ColumnTransformer` plus validating the edited spec (a deep copy of its dict,
 pydantic parsing, comparing specs), building the prefix cache keys of ten steps (a JSON
 digest each), rendering and compiling the edited step's module and checking its columns;
