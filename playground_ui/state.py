@@ -355,11 +355,15 @@ class Workspace(param.Parameterized):
         self.spec = spec
         self.revision += 1
 
-    def change(self, edit, done: str = "", check_step=None) -> bool:
+    def change(self, edit, done: str = "", check_step=None, schedule_save=None) -> bool:
         """Apply `edit` (a function changing a spec dict in place) if the result validates.
 
         `check_step(spec)` names a step to preview before accepting: a step whose
         columns do not exist or that fails on the data is refused, not saved.
+        `schedule_save(save)` runs `save` later (the UI: on the event loop's next tick):
+        the new version is written then, before any other use of the store, and the
+        person is told it is saved only once it is; without it the version is written
+        before this returns.
         """
         if self.spec is None:
             return self._refuse(DataError("open a data file first"))
@@ -378,9 +382,24 @@ class Workspace(param.Parameterized):
                 self.runner(spec).preview(index)
             except USER_ERRORS as exc:
                 return self._refuse(exc)
-        self._push(spec)
-        self.tell(done or "Saved.", "success")
+        if schedule_save is None:
+            self._push(spec)
+            self.tell(done or "Saved.", "success")
+            return True
+        self.history.push_later(spec)
+        self.spec = spec
+        self.revision += 1
+
+        def save() -> None:
+            self.save_pending()
+            self.tell(done or "Saved.", "success")
+
+        schedule_save(save)
         return True
+
+    def save_pending(self) -> None:
+        """Write the spec versions an edit left for later (`change`'s schedule_save)."""
+        self.store.write_pending()
 
     @staticmethod
     def _parse_dropping_explanations(data: dict, explained: list) -> Spec:
@@ -507,12 +526,20 @@ class Workspace(param.Parameterized):
 
         return self.change(edit, f"Added step: {decl.title}.", lambda _: added["index"])
 
-    def update_step(self, index: int, params: dict[str, Any]) -> bool:
+    def update_step(self, index: int, params: dict[str, Any], schedule_save=None) -> bool:
+        """Change step `index`'s parameters; its preview, computed to accept the edit,
+        is what `preview(index)` then shows. `schedule_save`: as for `change`."""
+
         def edit(data: dict) -> None:
             data["steps"][index - 1]["params"] = params
 
         enabled = self.spec is not None and self.spec.steps[index - 1].enabled
-        return self.change(edit, f"Step {index} updated.", lambda _: index if enabled else None)
+        return self.change(
+            edit,
+            f"Step {index} updated.",
+            lambda _: index if enabled else None,
+            schedule_save=schedule_save,
+        )
 
     def remove_step(self, index: int) -> bool:
         def edit(data: dict) -> None:

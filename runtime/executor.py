@@ -221,7 +221,7 @@ class StepPreview:
         """Columns kept, on the same rows, whose values (or dtype) the step changed."""
         return changed_columns(self.before, self.after)
 
-    def describe(self) -> str:
+    def _outline_parts(self) -> list[str]:
         # Column steps are fitted and previewed on the training split.
         rows = "rows" if self.stage == "clean" else "training rows"
         parts = [f"{self.rows_after} {rows}"]
@@ -231,6 +231,16 @@ class StepPreview:
             parts.append(f"added {', '.join(map(repr, self.columns_added[:8]))}")
         if self.columns_removed:
             parts.append(f"removed {', '.join(map(repr, self.columns_removed[:8]))}")
+        return parts
+
+    def outline(self) -> str:
+        """The start of `describe`, known without comparing or summarising columns:
+        rows kept and removed, columns added and removed. The Prepare tab draws it with
+        the first rows at once, and the rest when the statistics are ready."""
+        return "; ".join(self._outline_parts())
+
+    def describe(self) -> str:
+        parts = self._outline_parts()
         if self.columns_changed:
             parts.append(f"changed values in {', '.join(map(repr, self.columns_changed[:8]))}")
         # Fewer gaps on the same rows and columns: the step filled them.
@@ -294,6 +304,22 @@ class Runner:
         self.base_dir = Path(base_dir)
         self.cache = cache
         self._modules = None
+        # Within one preview (`_one_look`): the file's hash and frame, checked once.
+        self._looked: dict[str, Any] | None = None
+
+    @contextmanager
+    def _one_look(self) -> Iterator[None]:
+        """Check the data file once for everything one preview asks: its ten steps'
+        keys each need the file's hash and row count, and each check resolves the path,
+        stats the file and builds the read key. Outside a preview every call checks."""
+        if self._looked is not None:
+            yield
+            return
+        self._looked = {}
+        try:
+            yield
+        finally:
+            self._looked = None
 
     # -- data ------------------------------------------------------------
 
@@ -302,6 +328,8 @@ class Runner:
         return (self.base_dir / self.spec.dataset.path).resolve()
 
     def data_sha256(self) -> str:
+        if self._looked is not None and "sha256" in self._looked:
+            return self._looked["sha256"]
         path = self.data_path
         if not path.is_file():
             raise DataError(
@@ -316,6 +344,8 @@ class Runner:
                 f"(sha256 {digest[:12]}…, spec says {expected[:12]}…); restore the file, or "
                 "set dataset.sha256 to the new hash if the change is intended"
             )
+        if self._looked is not None:
+            self._looked["sha256"] = digest
         return digest
 
     def check(self) -> None:
@@ -329,6 +359,8 @@ class Runner:
     def raw_data(self) -> pd.DataFrame:
         """Every row of the data file, read by the generated read_data (read once:
         the frame is cached under the file's hash and the read options)."""
+        if self._looked is not None and "raw" in self._looked:
+            return self._looked["raw"]
         self.data_sha256()  # a missing or changed file is refused before reading
         dataset = self.spec.dataset
         try:
@@ -340,7 +372,8 @@ class Runner:
                 self.data_path, dataset.path, dataset.format, dataset.read_options, exc
             ) from None
         frame = Frame(data)
-        missing = [c.name for c in self.spec.columns if c.name not in frame.data.columns]
+        present = set(frame.data.columns)
+        missing = [c.name for c in self.spec.columns if c.name not in present]
         if missing:
             users = steps_using(self.spec, missing)
             used = f" (used by step(s) {', '.join(map(str, users))})" if users else ""
@@ -349,6 +382,8 @@ class Runner:
                 f"its columns are {list(frame.data.columns)[:20]}; remove them from the spec's "
                 "columns and steps, or use data that has them"
             )
+        if self._looked is not None:
+            self._looked["raw"] = frame.data
         return frame.data
 
     def preview_data(self) -> pd.DataFrame:
@@ -518,16 +553,18 @@ class Runner:
         step = self.spec.steps[index - 1]
         if not step.enabled:
             raise RunError(f"steps[{index}] ({step.type}) is disabled; enable it to preview it")
-        before = self._frame_before(index).data
-        after = self._frame_after(index).data
+        with self._one_look():
+            before = self._frame_before(index).data
+            after = self._frame_after(index).data
+        names_before, names_after = set(before.columns), set(after.columns)
         return StepPreview(
             index=index,
             type=step.type,
             stage=self._stage_of(index),
             rows_before=len(before),
             rows_after=len(after),
-            columns_added=[c for c in after.columns if c not in before.columns],
-            columns_removed=[c for c in before.columns if c not in after.columns],
+            columns_added=[c for c in after.columns if c not in names_before],
+            columns_removed=[c for c in before.columns if c not in names_after],
             before=before,
             after=after,
         )
@@ -535,7 +572,8 @@ class Runner:
     def data_after(self, index: int) -> pd.DataFrame:
         """The data after step `index`: all rows after a cleaning step, the training
         split's features after a column step."""
-        return self._frame_after(index).data
+        with self._one_look():
+            return self._frame_after(index).data
 
     def previews(self) -> list[StepPreview]:
         return [self.preview(i) for i, _ in self.spec.active_steps()]

@@ -7,6 +7,7 @@ is allowed.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -692,11 +693,42 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 
 _SpecDumper.add_representer(str, _represent_str)
 
+# libyaml's emitter (the C dumper, when PyYAML was built with it) writes a spec
+# several times faster. Its text is byte-identical to the pure dumper's when every
+# string is one line of printable characters other than the line and paragraph
+# separators and the byte-order mark, and no key is empty: elsewhere it quotes
+# astral characters, folds long double-quoted lines at other places and writes an
+# empty key without "? ". tests/test_spec.py compares both over varied specs.
+_LIBYAML_SAME = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
+
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _CSpecDumper(yaml.CSafeDumper):
+        """_SpecDumper with libyaml's emitter."""
+
+    _CSpecDumper.add_representer(str, _represent_str)
+else:  # PyYAML without libyaml: the pure dumper writes every spec
+    _CSpecDumper = None
+
+
+def _libyaml_writes_same(value: Any) -> bool:
+    if isinstance(value, str):
+        return _LIBYAML_SAME.fullmatch(value) is not None
+    if isinstance(value, dict):
+        return all(
+            key != "" and _libyaml_writes_same(key) and _libyaml_writes_same(item)
+            for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return all(_libyaml_writes_same(item) for item in value)
+    return True  # numbers, booleans and None: the representer writes them, not the emitter
+
 
 def dump_spec(spec: Spec) -> str:
-    return yaml.dump(
-        spec_to_dict(spec), Dumper=_SpecDumper, sort_keys=False, allow_unicode=True, width=100
-    )
+    data = spec_to_dict(spec)
+    fast = _CSpecDumper is not None and _libyaml_writes_same(data)
+    dumper = _CSpecDumper if fast else _SpecDumper
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def save_spec(spec: Spec, path: str | Path) -> None:

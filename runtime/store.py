@@ -5,6 +5,7 @@
     project = store.set_data(project.id, "penguins.csv", uploaded_bytes)
     history = store.history(project.id)
     history.push(spec)                   # a new version; cuts off what redo would give
+    history.push_later(spec)             # the same, written before the store's next use
     history.undo(); history.redo(); history.current()
     run = store.create_run(project.id, spec)   # queued; runtime.jobs trains it
     store.runs(project.id)               # newest first, with status, metrics, error
@@ -43,8 +44,9 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -386,10 +388,15 @@ class Store:
         else:
             self._engine = create_engine(self.url, pool_pre_ping=True)
         self._writer = self._engine.execution_options(playground_write=True)
+        # Spec versions pushed with SpecHistory.push_later, by project: written, in
+        # order, before any other read or write through this store.
+        self._pending: dict[int, Callable[[], int]] = {}
+        self._pending_lock = threading.RLock()
         with self._writer.begin() as connection:
             _create_or_upgrade(connection, self._engine.url.render_as_string(hide_password=True))
 
     def close(self) -> None:
+        self.write_pending()
         self._engine.dispose()
 
     def __repr__(self) -> str:
@@ -397,13 +404,25 @@ class Store:
 
     @contextmanager
     def _reading(self) -> Iterator[Session]:
+        self.write_pending()
         with Session(self._engine) as session, session.begin():
             yield session
 
     @contextmanager
     def _writing(self) -> Iterator[Session]:
+        self.write_pending()
         with Session(self._writer) as session, session.begin():
             yield session
+
+    def write_pending(self) -> None:
+        """Write the spec versions pushed for later (SpecHistory.push_later). Every read
+        and write through the store calls it first; the lock makes one that arrives
+        while another thread writes them wait until they are written."""
+        with self._pending_lock:
+            while self._pending:
+                # Popped before writing: the write's own session finds nothing pending.
+                _, write = self._pending.popitem()
+                write()
 
     # -- projects ------------------------------------------------------------------
 
@@ -754,6 +773,16 @@ class SpecHistory:
                 )
             )
             return project.spec_position
+
+    def push_later(self, spec: Spec) -> None:
+        """Make `spec` the current version at the store's next read or write, or at
+        `Store.write_pending` (the UI calls it on the event loop's next tick, after the
+        preview is drawn): the edit costs no YAML or SQL before the person sees its
+        preview. A version pushed earlier and not yet written is written first, so
+        versions keep their order; undo, redo and every other read find it written."""
+        with self.store._pending_lock:
+            self.store.write_pending()
+            self.store._pending[self.project_id] = lambda: self.push(spec)
 
     def _step(self, delta: int) -> Spec:
         with self.store._writing() as session:

@@ -21,6 +21,7 @@ from synthetic import (
 )
 
 from playground_ui.cli import main
+from runtime import spec as spec_module
 from runtime.dataset import DataError, sha256_of
 from runtime.defaults import default_spec
 from runtime.executor import PrefixCache, Runner
@@ -524,3 +525,96 @@ def test_version_1_ratio_step_loads_as_arithmetic(tmp_path):
         expected.loc[after.index].tolist(), nan_ok=True
     )
     assert "ratio" not in {s.name for s in STEP_TYPES}
+
+
+# -- the C dumper writes what the pure dumper writes ---------------------------------
+
+# One-line names of every kind the fast path takes, and text it leaves to the pure dumper:
+# NEL, line and paragraph separators, astral characters, control characters, new lines.
+VARIED_TEXT = [
+    *TRICKY,
+    "prix €, taille ø",
+    "列 名",
+    "Größe (m²)",
+    "x" * 250,
+    "word " * 60,
+    "a" + "\u2003" * 3 + "b",
+    "trailing ",
+    "- dash",
+    "? what",
+    ".nan",
+    "a\x85b",
+    "line\u2028sep",
+    "para\u2029sep",
+    "emoji 😀",
+    "bell\x07",
+    "\ufeffbom",
+    "two\nlines",
+    "tab\there",
+    ('long "quoted" text with a tab\t ' * 8),
+]
+
+
+def _pure_dump(spec: Spec) -> str:
+    return yaml.dump(
+        spec_to_dict(spec),
+        Dumper=spec_module._SpecDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+    )
+
+
+def _spec_naming(text: str, fill: str, threshold: float) -> Spec:
+    data = spec_dict(FRAME, "binary")
+    data["name"] = text
+    data["columns"].append({"name": text, "type": "categorical", "role": "ignore"})
+    data["steps"] = [
+        {
+            "type": "impute_categorical",
+            "params": {"columns": ["cat_a"], "strategy": "constant", "fill_value": fill},
+        },
+        {"type": "clip", "params": {"columns": ["num_a"], "lower": threshold, "upper": None}},
+    ]
+    return parse_spec(data)
+
+
+@pytest.mark.parametrize("text", VARIED_TEXT)
+@pytest.mark.parametrize("threshold", [0.1, -1e-300, 1.7976931348623157e308, 12345678.5])
+def test_dump_spec_is_the_pure_dumpers_text(text, threshold):
+    spec = _spec_naming(text, text, threshold)
+    assert dump_spec(spec) == _pure_dump(spec)
+    assert parse_spec(yaml.safe_load(dump_spec(spec))) == spec
+
+
+def test_full_spec_takes_the_fast_path_and_writes_the_same_text():
+    spec = parse_spec(full_spec())
+    if spec_module._CSpecDumper is None:
+        pytest.skip("PyYAML without libyaml: only the pure dumper exists")
+    assert spec_module._libyaml_writes_same(spec_to_dict(spec))
+    assert dump_spec(spec) == _pure_dump(spec)
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml")
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(max_size=300),
+    number=st.floats(allow_nan=True, allow_infinity=True) | st.integers(),
+)
+def test_libyaml_writes_the_same_text_where_the_fast_path_uses_it(text, number):
+    # Documents shaped like a spec; where the check admits them, the C and pure
+    # dumpers must write the same bytes.
+    document = {"name": text, "items": [text, {"value": number, "list": [text]}], "n": number}
+    if text:
+        document[text] = [number]
+    if not spec_module._libyaml_writes_same(document):
+        return
+    options = {"sort_keys": False, "allow_unicode": True, "width": 100}
+    fast = yaml.dump(document, Dumper=spec_module._CSpecDumper, **options)
+    assert fast == yaml.dump(document, Dumper=spec_module._SpecDumper, **options)
+
+
+def test_without_libyaml_the_pure_dumper_writes(monkeypatch):
+    spec = _spec_naming("prix €", "x", 0.5)
+    monkeypatch.setattr(spec_module, "_CSpecDumper", None)
+    assert dump_spec(spec) == _pure_dump(spec)

@@ -250,6 +250,10 @@ def test_editing_an_early_step_updates_preview_and_code_and_undo_restores(page):
     page.get_by_role("button", name="Apply changes").click()
     shows(page, "After step 1: Impute numeric columns")
     shows(page, "strategy: mean")
+    # Drawn on the next tick, after the first rows: the spec saved, then the statistics.
+    shows(page, "Step 1 updated.")
+    shows(page, "changed values in")
+    shows(page, "Columns after it")
     assert code_shows(page, 'strategy="mean"')
     page.get_by_role("button", name="↶ Undo").click()
     shows(page, "strategy: median")

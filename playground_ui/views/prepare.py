@@ -28,6 +28,12 @@ def _summary(params: dict) -> str:
     return "; ".join(shown[:4])
 
 
+def _on_next_tick(callback) -> None:
+    """Run `callback` on the event loop's next tick, after what the current event
+    draws reaches the page; at once outside a served page."""
+    pn.state.execute(callback, schedule=True)
+
+
 class PrepareView(StageView):
     selected = param.Integer(default=0, doc="The step whose preview is shown (1-based).")
     editing = param.Integer(default=0, doc="The step whose form is open (0: adding one).")
@@ -41,6 +47,11 @@ class PrepareView(StageView):
         self.stage.param.watch(self._stage_chosen, "value")
         self._stage_chosen()
         self.form: ParamForm | None = None
+        doc = pn.state.curdoc
+        if doc is not None and doc.session_context is not None:
+            # An edit's spec version is written on the next tick; a closing page
+            # writes one still waiting.
+            doc.on_session_destroyed(lambda _: workspace.save_pending())
 
     def _stage_chosen(self, *_):
         types = [s for s in STEPS_BY_NAME.values() if s.stage == self.stage.value]
@@ -132,7 +143,8 @@ class PrepareView(StageView):
     def _apply(self, step_type: str, position: int | None) -> None:
         values = self.form.values()
         if position:
-            if self.ws.update_step(position, values):
+            # The preview first, the new spec version's YAML and SQL on the next tick.
+            if self.ws.update_step(position, values, schedule_save=_on_next_tick):
                 self.selected, self.editing = position, 0
         elif self.ws.add_step(step_type, values):
             added = [i for i, s in enumerate(self.ws.spec.steps, 1) if s.type == step_type]
@@ -160,12 +172,21 @@ class PrepareView(StageView):
         note = self.ws.preview_note()
         # Training uses every row; say so where the preview shows fewer.
         sampled = f"\n\nPreview {note}; training uses all rows." if note else ""
+        heading = pn.pane.Markdown(f"### After step {index}: {title}\n{preview.outline()}{sampled}")
+        columns = pn.Column(sizing_mode="stretch_width")
+
+        def statistics() -> None:
+            # Drawn after the first rows: the person sees the step's result without
+            # waiting for the column summary (exact numbers for every changed column).
+            heading.object = f"### After step {index}: {title}\n{preview.describe()}{sampled}"
+            columns.objects = [
+                pn.pane.Markdown("#### Columns after it"),
+                table(preview.summary.round(4), page_size=8),
+            ]
+
+        _on_next_tick(statistics)
         return pn.Column(
-            pn.pane.Markdown(f"### After step {index}: {title}\n{preview.describe()}{sampled}"),
-            table(preview.head.round(4)),
-            pn.pane.Markdown("#### Columns after it"),
-            table(preview.summary.round(4), page_size=8),
-            sizing_mode="stretch_width",
+            heading, table(preview.head.round(4)), columns, sizing_mode="stretch_width"
         )
 
     def __panel__(self):
