@@ -461,10 +461,18 @@ def run(quick: bool) -> Section:
             if not part.startswith("one row")
         ),
         row_parts=", ".join(
-            f"{part[9:]} {seconds * 1e3:.2f} ms"
-            for part, seconds in parts.items()
-            if part.startswith("one row")
+            f"{part[9:]} {parts[part] * 1e3:.2f} ms"
+            for part in (
+                "one row: parse and check (Row), columns, warnings",
+                "one row: build DataFrame (to_frame)",
+                "one row: answer as JSON (answer)",
+            )
         ),
+        former_frame_ms=parts["one row: build DataFrame the former way (as_series)"] * 1e3,
+        row_model_ms=parts["one row: model (pipeline.predict)"] * 1e3,
+        rows_model_ms=median["rows model"] * 1e3,
+        columns_model_ms=median["columns model"] * 1e3,
+        direct_ms=median["direct"] * 1e3,
         forest_paired=forest["paired median"],
         forest_paired_min=forest["paired min"],
         forest_served=forest["served median"],
@@ -490,9 +498,9 @@ def run(quick: bool) -> Section:
 FAST_NOTE = """\
 With a cheap model ({model} after the same preprocessing, the same rows, {count}
 pairs) the one-row predict takes {direct:.2f} ms here, nearly all of it the four
-ColumnTransformer steps with pandas output, not the model; the request adds {paired_median:.2f} ms (median of
-paired differences; min {paired_min:.2f} ms) and {served_median:.2f} ms over the model's
-time in the server (min {served_min:.2f} ms).\
+ColumnTransformer steps with pandas output, not the model; the request adds
+{paired_median:.2f} ms (median of paired differences; min {paired_min:.2f} ms) and
+{served_median:.2f} ms over the model's time in the server (min {served_min:.2f} ms).\
 """
 FAST_SKIPPED = "The fast model's row is measured in full runs only (not in --quick)."
 
@@ -513,23 +521,36 @@ differences (min {forest_paired_min:.2f} ms). Each answer carries the model's ow
 time in the server (`Server-Timing: model;dur=...`, a header the app now sends), so
 the request's time minus that is what the API adds to the model *for that same
 request*, free of the forest's noise: median {forest_served:.2f} ms, min
-{forest_served_min:.2f} ms. {fast} In process, the app's own work on one row is
-{row_parts}: the frame is now built directly in the training dtypes (float arrays,
-pandas "str" arrays, one `pd.DataFrame(..., copy=False)`) instead of a Series per
-column cast with `astype` (the former way, timed in the same run above); the
-categories seen in training, the JSON types each column takes and the class labels
-are computed once at start-up. The rest of a request is HTTP on both sides (h11,
-pure Python), FastAPI routing, the thread-pool hop of a sync endpoint, and the
-scheduling of three processes' worth of handoffs (client, server loop, worker
-thread) on 2 cores; load average {load:.1f} at the end of the run, so each handoff
-may wait for a time slice, which the minima show better than the medians.
+{forest_served_min:.2f} ms. {fast}
+
+In process (same run, medians), the app's own work on one row is {row_parts}, against
+a one-row predict of {row_model_ms:.0f} ms. The frame is now built directly in the
+training dtypes (float arrays, pandas "str" arrays, one `pd.DataFrame(...,
+copy=False)`): the former way, a Series per column cast with `astype`, takes
+{former_frame_ms:.2f} ms in the same run. The categories seen in training, the JSON
+types each column takes and the class labels are computed once at start-up, and
+`/predict` is now an `async` endpoint: a one-row predict runs on the event loop
+instead of being handed to a worker thread and back (in a separate run of 2 × 150
+pairs with the ridge bundle, the time over the model's fell from 17.4 and 13.9 ms
+to 9.5 and 10.0 ms, median; batches keep the worker threads). The rest of a request
+is HTTP on both sides (h11, pure Python), FastAPI's routing and body validation,
+and the handoffs between client and server processes on 2 cores; load average
+{load:.1f} at the end of the run (other engineers' jobs; every time here is 4-5× its
+value on main's last run, e.g. the 10,000-row predict), so each handoff may wait
+for a time slice, which the minima show better than the medians.
 
 **Batch.** {rounds} rounds of the row body (`POST /predict/batch`, the goal), a
 direct predict and the same rows as a column body (`POST /predict/columns`,
 `{{"column": [values...], ...}}`, new: `DataFrame.to_dict("list")` with nulls).
 Against the model's own time in the server on the same requests, the rows reach
 {rows_served:.1f} % and the columns {columns_served:.1f} % (the request's time beyond
-the model: {rows_http:.0f} ms and {columns_http:.0f} ms). Server side, timed in the
+the model: {rows_http:.0f} ms and {columns_http:.0f} ms). The goal's ratio is above
+those because the model in the server (median {rows_model_ms:.0f} ms with rows,
+{columns_model_ms:.0f} ms with columns) and the direct predict in the bench process
+(median {direct_ms:.0f} ms) did not get the same share of the loaded cores: that
+difference is as large as the API's own work, so the goal's 90 % is met by the
+measure the issue names and, by the stricter measure, only as closely as the
+numbers above say. Server side, timed in the
 bench process on the bundle's own app module (medians): {parts}. The API's own work
 is {own_rows_ms:.0f} ms for rows and {own_columns_ms:.0f} ms for columns: with HTTP
 for free the batch would reach at most {bound_rows:.0f} % (rows) and
@@ -550,11 +571,13 @@ unseen; the column body endpoint, checked the same way, whose errors are pydanti
 own per column and row (`["body", column, i]`) when the fast check doubts, and one
 error when the lists differ in length.
 
-**What limits the goals.** Single row: the forest's one-row predict (tens of ms on
-this loaded machine) varies by more than the goal between two calls, so the paired
-median still carries its noise; the API's own work in process is under the goal,
-and the rest is the loopback round trip and scheduling under load. Batch: the row
-body's parse and check (10,000 JSON objects) plus HTTP of a 1.8 MB body; the column
-body halves the bytes and cuts the check to a few ms. Classifier answers also carry
+**What limits the goals.** Single row: the forest's one-row predict (hundreds of ms
+on this loaded machine) varies by more than the goal between two calls, so the
+paired median still carries its noise; the API's own work in process is under the
+goal, and the rest is the loopback round trip and scheduling under load, which the
+time over the server's model measures (its minimum is the closest to an idle
+machine). Batch: the row body's parse and check (10,000 JSON objects) plus HTTP of a
+1.8 MB body; the column body carries less than half the bytes and is checked in
+about a quarter of the time. Classifier answers also carry
 `predict_proba`, a second model pass this regression bench does not count.
 """
