@@ -151,6 +151,21 @@ def test_batches_are_limited_in_rows_and_bytes(api, project):
     assert http(f"{api}/predict", complete_row(project))[0] == 200
 
 
+def test_a_column_body_is_scored_as_the_same_rows(api, project):
+    rows = project[2][:5]
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    status, by_column = http(f"{api}/predict/columns", columns)
+    assert status == 200, by_column
+    assert by_column == http(f"{api}/predict/batch", {"rows": rows})[1]
+    status, body = http(f"{api}/predict/columns", {**columns, "island": columns["island"][:2]})
+    assert status == 422 and field_errors(body) == [(["body"], "value_error")]
+    too_long = {name: values * 2 for name, values in columns.items()}
+    status, body = http(f"{api}/predict/columns", too_long)
+    assert status == 422 and all(
+        e == (["body", name], "too_long") for e, name in zip(field_errors(body), columns)
+    )
+
+
 def test_unseen_categories_can_be_refused(project, tmp_path):
     bundle, model, _ = project
     with serve(bundle, model, tmp_path / "server.log", UNSEEN_CATEGORIES="reject") as url:
@@ -161,6 +176,9 @@ def test_unseen_categories_can_be_refused(project, tmp_path):
         assert status == 422 and field_errors(body) == [
             (["body", "rows", 1, "island"], "unseen_category")
         ]
+        columns = {name: [complete_row(project)[name], row[name]] for name in row}
+        status, body = http(f"{url}/predict/columns", columns)
+        assert status == 422 and field_errors(body) == [(["body", "island", 1], "unseen_category")]
 
 
 def test_generated_requests_find_no_server_error(api, tmp_path):
