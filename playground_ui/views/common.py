@@ -67,6 +67,12 @@ class StageView(Viewer):
         self.shown = shown or Shown(workspace)
 
 
+def on_next_tick(callback) -> None:
+    """Run `callback` on the event loop's next tick, after what the current event
+    draws reaches the page; at once outside a served page."""
+    pn.state.execute(callback, schedule=True)
+
+
 def code_panel(view: StageView, which: str) -> pn.viewable.Viewable:
     """The code the export will contain for what is on screen, updated on every change."""
     workspace = view.ws
@@ -85,7 +91,9 @@ def code_panel(view: StageView, which: str) -> pn.viewable.Viewable:
         except Exception as exc:  # noqa: BLE001 - the panel says why it cannot show code
             editor.value = f"# The code cannot be rendered yet: {exc}"
 
-    view.shown.param.watch(refresh, "revision")
+    # After what the change itself draws (a preview, a form): rendering and formatting
+    # the file takes longer than many a step's preview.
+    view.shown.param.watch(lambda *_: on_next_tick(refresh), "revision")
     refresh()
     return pn.Card(
         editor,

@@ -9,7 +9,7 @@ from runtime.steps import STEPS_BY_NAME
 
 from ..forms import ParamForm
 from ..state import Workspace
-from .common import StageView, code_panel, split_layout, table
+from .common import StageView, code_panel, on_next_tick, split_layout, table
 
 STAGE_TITLES = {
     "clean": "Clean rows (before the split)",
@@ -26,12 +26,6 @@ def _summary(params: dict) -> str:
         text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         shown.append(f"{name}: {text[:60]}")
     return "; ".join(shown[:4])
-
-
-def _on_next_tick(callback) -> None:
-    """Run `callback` on the event loop's next tick, after what the current event
-    draws reaches the page; at once outside a served page."""
-    pn.state.execute(callback, schedule=True)
 
 
 class PrepareView(StageView):
@@ -144,7 +138,7 @@ class PrepareView(StageView):
         values = self.form.values()
         if position:
             # The preview first, the new spec version's YAML and SQL on the next tick.
-            if self.ws.update_step(position, values, schedule_save=_on_next_tick):
+            if self.ws.update_step(position, values, schedule_save=on_next_tick):
                 self.selected, self.editing = position, 0
         elif self.ws.add_step(step_type, values):
             added = [i for i, s in enumerate(self.ws.spec.steps, 1) if s.type == step_type]
@@ -184,7 +178,7 @@ class PrepareView(StageView):
                 table(preview.summary.round(4), page_size=8),
             ]
 
-        _on_next_tick(statistics)
+        on_next_tick(statistics)
         return pn.Column(
             heading, table(preview.head.round(4)), columns, sizing_mode="stretch_width"
         )
