@@ -64,8 +64,11 @@ def ruff_command() -> list[str]:
 def format_sources(sources: list[str]) -> list[str]:
     """The sources formatted, in order; those not formatted before in one ruff run."""
     with _cache_lock:
-        missing = list(dict.fromkeys(s for s in sources if s not in _cache))
-    # Kept apart from the cache too: a call may hold more sources than it keeps.
+        # Taken out now: adding this call's results below may push them out of the cache.
+        known = {source: _cache[source] for source in sources if source in _cache}
+        for source in known:
+            _cache.move_to_end(source)
+    missing = [source for source in dict.fromkeys(sources) if source not in known]
     formatted = dict(zip(missing, ruff_format(missing), strict=True)) if missing else {}
     for source, output in formatted.items():
         if not fits_both(output):
@@ -74,15 +77,8 @@ def format_sources(sources: list[str]) -> list[str]:
         _cache.update(formatted)
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
-    out = []
-    with _cache_lock:
-        for source in sources:
-            if source in formatted:
-                out.append(formatted[source])
-            else:
-                out.append(_cache[source])
-                _cache.move_to_end(source)
-    return out
+    known.update(formatted)
+    return [known[source] for source in sources]
 
 
 def format_code(source: str) -> str:

@@ -245,6 +245,19 @@ def test_sources_are_formatted_in_one_run_and_kept(monkeypatch):
     assert len(runs) == 1
 
 
+def test_a_call_whose_new_sources_fill_the_cache_still_answers_the_kept_ones(monkeypatch):
+    """Sources found in the cache are taken out before this call's new results are
+    added, which may push them out (this was a KeyError with a bundle of many files)."""
+    monkeypatch.setattr(formatting, "CACHE_SIZE", 2)
+    formatting.clear_cache()
+    kept = "kept = { 'n':0 }\n"
+    assert formatting.format_sources([kept]) == ['kept = {"n": 0}\n']
+    sources = [kept] + [f"new_{i} = {{ 'n':{i} }}\n" for i in range(3)]
+    expected = ['kept = {"n": 0}\n'] + [f'new_{i} = {{"n": {i}}}\n' for i in range(3)]
+    assert formatting.format_sources(sources) == expected
+    assert len(formatting._cache) == 2
+
+
 def test_invalid_generated_code_is_a_clear_error():
     with pytest.raises(formatting.FormattingError, match="template rendered invalid Python"):
         formatting.format_code("def broken(:\n    pass\n")
