@@ -81,6 +81,14 @@ def _rss_mb() -> float:
 
 
 def _peak_mb() -> float:
+    """This process's peak RSS. Linux's ru_maxrss carries the parent's peak across
+    fork and exec (a bench run after another started at the earlier one's peak);
+    VmHWM in /proc/self/status is this process's own."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -232,7 +240,7 @@ in the sample: lower `PLAYGROUND_PREVIEW_ROWS` with care on very unbalanced targ
 
 Each number is the median of {repeat} runs, each in a fresh process (`python -m
 bench.bench_large_data product|baseline CSV`), playground and baseline interleaved.
-Peak memory is `ru_maxrss` minus the RSS after the imports (pandas; for the
+Peak memory is the peak RSS (VmHWM) minus the RSS after the imports (pandas; for the
 playground also the Workspace, scikit-learn and matplotlib, which a running server
 has loaded); it includes the upload's bytes, which the browser hands over whole.
 
