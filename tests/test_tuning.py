@@ -359,7 +359,9 @@ def test_the_tune_panel_searches_in_the_background_and_keeps_the_best(tmp_path):
         "min_samples_leaf",
         "criterion",
     ]
-    view.metric.value, view.folds.value, view.trials.value = "accuracy", 2, 2
+    # No tuning section yet: the metric shown is the one the search would use.
+    assert view.metric.value == "accuracy"
+    view.metric.value, view.folds.value, view.trials.value = "f1_macro", 2, 2
     view.rows[0].high.value = 5  # narrow one range; the others stay as declared
     assert view._save(), ws.message
     assert {n: o.given() for n, o in ws.spec.tuning.space.items()} == {

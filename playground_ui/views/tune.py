@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import panel as pn
 
-from runtime.metrics import higher_is_better, metrics_for
+from runtime.metrics import DEFAULT_TUNING_METRIC, higher_is_better, metrics_for
 from runtime.models import MODELS_BY_NAME
 from runtime.search_space import Dimension, allowed_values
 
@@ -107,6 +107,8 @@ class TuneView(StageView):
             return
         tuning = spec.tuning
         self.metric.options = metrics_for(spec.task)
+        # Without a tuning section the search would use the task's default metric: shown.
+        self.metric.value = DEFAULT_TUNING_METRIC[spec.task]
         if tuning is not None:
             self.method.value = tuning.method
             self.metric.value = tuning.metric
