@@ -287,7 +287,16 @@ def test_run_json_and_export_zip(tmp_path, capsys, light_spec):
         notebook = nbformat.reads(archive.read(folder + "notebook.ipynb").decode(), as_version=4)
         data_bytes = archive.read(folder + "data/data.csv")
         exported_spec = archive.read(folder + "spec.yaml").decode("utf-8")
+        readme = archive.read(folder + "README.md").decode("utf-8")
     nbformat.validate(notebook)
+    # The README's metrics table: one row per metric, the numbers shown, no trailing blanks.
+    assert not [line for line in readme.splitlines() if line != line.rstrip()]
+    metrics = report["metrics"]
+    assert (
+        "| accuracy | "
+        + " | ".join(f"{metrics[split]['accuracy']:.6f}" for split in metrics)
+        + " |"
+    ) in readme.splitlines()
     assert manifest["task"] == "binary" and manifest["target"] == "target"
     assert manifest["data"]["sha256"] == sha256_of(tmp_path / "data.csv")
     # The export ran the same spec with the same seed: the same numbers.
