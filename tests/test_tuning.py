@@ -211,15 +211,18 @@ def regression_spec_with(**tuning) -> dict:
     + [("regression", m) for m in metrics_for("regression")],
 )
 def test_a_trial_computes_its_metric_alone_as_train_py_does(project, task, metric):
-    """tune.py renders train.py's evaluate for the tuned metric only; the value is the same."""
+    """A trial fits the model on its fold's preprocessed rows (the preprocessing fitted
+    once per fold) and computes the tuned metric alone: train.py's value, exactly."""
     make = spec_with if task == "multiclass" else regression_spec_with
     spec = parse_spec(make(metric=metric))
     tuner = Tuner(spec, project, f"sqlite:///{project / 'metric.db'}")
     _, train = tuner.runner.modules()
     tune = tuner.module()
     fit_df, score_df = tune.cv_folds(tuner.train_df(), 3)[0]
+    fit_features, y_fit, score_features, y_score = tune.preprocessed_folds(tuner.train_df())[0]
     pipeline = train.build_pipeline().fit(*train.features_and_target(fit_df))
-    scores, detail = tune.evaluate(pipeline, *tune.features_and_target(score_df))
+    model = tune.build_pipeline()[-1].fit(fit_features, y_fit)
+    scores, detail = tune.evaluate(model, score_features, y_score)
     everything, _ = train.evaluate(pipeline, *train.features_and_target(score_df))
     assert scores == {metric: everything[metric]} and detail is None
 
