@@ -7,6 +7,8 @@ build_pipeline() that train.py fits.
 
 from __future__ import annotations
 
+import re
+
 from generator.render import (
     cv_imports,
     environment,
@@ -59,10 +61,27 @@ def render_tune(spec: Spec, data_filename: str, formatted: bool = True) -> str:
         "from pathlib import Path",
         "import optuna",
     ]
-    source = env.get_template("tune.py.j2").render(
-        context,
-        training=env.get_template("_training.py.j2").make_module(context),
-        imports=merge_imports(imports),
-        data_filename=data_filename,
-    )
+    training = env.get_template("_training.py.j2").make_module(context)
+
+    def render(imports: list[str]) -> str:
+        return env.get_template("tune.py.j2").render(
+            context, training=training, imports=merge_imports(imports), data_filename=data_filename
+        )
+
+    # A trial computes its metric alone: the training imports name every metric's function.
+    source = render(used_imports(imports, render([])))
     return format_code(source) if formatted else source
+
+
+def used_imports(imports: list[str], code: str) -> list[str]:
+    """The import lines with the names `code` never uses left out of scikit-learn's."""
+    kept = []
+    for line in imports:
+        if not line.startswith("from sklearn."):
+            kept.append(line)
+            continue
+        module, names = line.removeprefix("from ").split(" import ")
+        used = [n.strip() for n in names.split(",") if re.search(rf"\b{n.strip()}\b", code)]
+        if used:
+            kept.append(f"from {module} import {', '.join(used)}")
+    return kept

@@ -270,7 +270,8 @@ class Tuner:
         best = study.best_trial
         params = module.best_parameters(study)
         # The same objective, with the best parameters fixed: it must give the same value.
-        refit = module.objective(optuna.trial.FixedTrial(best.params), self.train_df())
+        folds = module.preprocessed_folds(self.train_df())
+        refit = module.objective(optuna.trial.FixedTrial(best.params), folds)
         if abs(refit - best.value) > TOLERANCE:
             raise RunError(
                 f"the best parameters refitted give {refit!r}, but the study recorded "

@@ -194,6 +194,39 @@ def test_the_search_starts_from_the_declared_defaults(project):
     assert Dimension("criterion", "categorical", choices=("gini", "entropy")).contains("gini")
 
 
+def regression_spec_with(**tuning) -> dict:
+    """Penguins' body mass from the other measurements, with ridge regression."""
+    data = spec_with(**tuning)
+    data.update(task="regression", classes=None, model={"type": "ridge"})
+    data["tuning"]["space"] = {}
+    data["columns"] = [dict(c, type="numeric") for c in data["columns"]]
+    data["columns"][0]["role"] = "ignore"
+    data["columns"][-1]["role"] = "target"
+    return data
+
+
+@pytest.mark.parametrize(
+    ("task", "metric"),
+    [("multiclass", m) for m in metrics_for("multiclass")]
+    + [("regression", m) for m in metrics_for("regression")],
+)
+def test_a_trial_computes_its_metric_alone_as_train_py_does(project, task, metric):
+    """A trial fits the model on its fold's preprocessed rows (the preprocessing fitted
+    once per fold) and computes the tuned metric alone: train.py's value, exactly."""
+    make = spec_with if task == "multiclass" else regression_spec_with
+    spec = parse_spec(make(metric=metric))
+    tuner = Tuner(spec, project, f"sqlite:///{project / 'metric.db'}")
+    _, train = tuner.runner.modules()
+    tune = tuner.module()
+    fit_df, score_df = tune.cv_folds(tuner.train_df(), 3)[0]
+    fit_features, y_fit, score_features, y_score = tune.preprocessed_folds(tuner.train_df())[0]
+    pipeline = train.build_pipeline().fit(*train.features_and_target(fit_df))
+    model = tune.build_pipeline()[-1].fit(fit_features, y_fit)
+    scores, detail = tune.evaluate(model, score_features, y_score)
+    everything, _ = train.evaluate(pipeline, *train.features_and_target(score_df))
+    assert scores == {metric: everything[metric]} and detail is None
+
+
 def test_tuning_resumes_its_study(project):
     spec = parse_spec(spec_with(cv_folds=2))
     storage = f"sqlite:///{project / 'studies.db'}"

@@ -13,6 +13,7 @@ import panel as pn
 from runtime.metrics import DEFAULT_TUNING_METRIC, higher_is_better, metrics_for
 from runtime.models import MODELS_BY_NAME
 from runtime.search_space import Dimension, allowed_values
+from runtime.spec import TuningSpec
 
 from ..state import USER_ERRORS, Workspace
 from .common import StageView, table
@@ -70,7 +71,9 @@ class TuneView(StageView):
             label="Time limit, s (0: none)", value=0, start=0, width=160
         )
         self.folds = pn.widgets.IntInput(label="Folds", value=5, start=2, end=20, width=90)
-        self.pruner = pn.widgets.Select(label="Pruning", options=PRUNERS, width=180)
+        self.pruner = pn.widgets.Select(
+            label="Pruning", options=PRUNERS, value=TuningSpec().pruner, width=180
+        )
         self.workers = pn.widgets.IntInput(label="Workers", value=1, start=1, end=8, width=90)
         self.export_search = pn.widgets.Checkbox(label="Export the search (tune.py)")
         self.save_button = pn.widgets.Button(label="Save settings", width=140)
