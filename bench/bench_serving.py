@@ -107,8 +107,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(bundle: Path, log_path: Path, **env: str) -> Iterator[str]:
-    """`python -m uvicorn app.main:app` in the bundle on a free loopback port."""
+def serve(bundle: Path, log_path: Path, *options: str, **env: str) -> Iterator[str]:
+    """`python -m uvicorn app.main:app` in the bundle on a free loopback port, with
+    uvicorn's command-line `options` if any (the README's command has none)."""
     import httpx2
 
     port = free_port()
@@ -118,7 +119,7 @@ def serve(bundle: Path, log_path: Path, **env: str) -> Iterator[str]:
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
-            + ["--port", str(port), "--log-level", "warning"],
+            + ["--port", str(port), "--log-level", "warning", *options],
             cwd=bundle,
             env=environ,
             stdout=log,
@@ -186,6 +187,14 @@ def handler_parts(
     row_frame = app.to_frame(row_columns)
     row_answer = predictions[0]
 
+    def frame_without_start_up_arrays():
+        """The one-row frame with every text array made per request, as before."""
+        made, app.ONE_VALUE_ARRAYS = app.ONE_VALUE_ARRAYS, {}
+        try:
+            return app.to_frame(row_columns)
+        finally:
+            app.ONE_VALUE_ARRAYS = made
+
     def one_row_checks():
         columns = app.columns_of([app.Row.model_validate_json(row_body).model_dump(by_alias=True)])
         app.unseen_values(columns, 1, app.in_row_body)
@@ -195,6 +204,9 @@ def handler_parts(
         "one row: parse and check (Row), columns, warnings": timed(one_row_checks, row_repeat),
         "one row: build DataFrame (to_frame)": timed(lambda: app.to_frame(row_columns), row_repeat),
         "one row: answer as JSON (answer)": timed(lambda: app.answer(row_answer, 1.0), row_repeat),
+        "one row: build DataFrame, text arrays made per request": timed(
+            frame_without_start_up_arrays, row_repeat
+        ),
         # The frame as it was built before: a Series per column cast with astype.
         "one row: build DataFrame the former way (as_series)": timed(
             lambda: pd.DataFrame(
@@ -289,10 +301,64 @@ def fast_model_row(folder: Path, n_train: int, row_body: bytes, row_frame, count
         return single_row(client, pipeline, row_body, row_frame, count)
 
 
+# uvicorn without its optional C parts: the pure-Python HTTP parser and asyncio's loop.
+PLAIN_UVICORN = ("--http", "h11", "--loop", "asyncio")
+
+
+def default_stack() -> str:
+    """What `uvicorn app.main:app` runs on here: it picks httptools and uvloop itself
+    when they are installed, as the exported requirements.txt does."""
+    import importlib.util
+
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"{http} + {loop}"
+
+
+def http_stacks(
+    bundle: Path, folder: Path, row_body: bytes, batch_body: bytes, count: int, rounds: int
+) -> dict[str, dict[str, list[float]]]:
+    """The README's server (default stack) and plain uvicorn side by side on the same
+    bundle, requests alternating between them: per stack, each one-row and each
+    batch request's seconds beyond the model's own time in the server."""
+    import httpx2
+
+    headers = {"Content-Type": "application/json"}
+    stacks = {default_stack(): (), "h11 + asyncio (plain uvicorn)": PLAIN_UVICORN}
+    over = {name: {"row": [], "batch": []} for name in stacks}
+    with (
+        serve(bundle, folder / "default.log", *stacks[default_stack()]) as default_url,
+        serve(bundle, folder / "plain.log", *PLAIN_UVICORN) as plain_url,
+        httpx2.Client(base_url=default_url, timeout=120) as default_client,
+        httpx2.Client(base_url=plain_url, timeout=120) as plain_client,
+    ):
+        clients = dict(zip(stacks, (default_client, plain_client), strict=True))
+
+        def over_model(name: str, path: str, body: bytes) -> float:
+            start = time.perf_counter()
+            response = clients[name].post(path, content=body, headers=headers)
+            elapsed = time.perf_counter() - start
+            assert response.status_code == 200, response.text[:2000]
+            return elapsed - server_model_ms(response) / 1e3
+
+        for name in stacks:
+            for _ in range(10):
+                over_model(name, "/predict", row_body)
+        for kind, path, body, n in (
+            ("row", "/predict", row_body, count),
+            ("batch", "/predict/batch", batch_body, rounds),
+        ):
+            for i in range(n):
+                for name in list(stacks)[:: 1 if i % 2 == 0 else -1]:
+                    over[name][kind].append(over_model(name, path, body))
+    return over
+
+
 def run(quick: bool) -> Section:
     import httpx2
     import joblib
 
+    load_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     n_train, n_batch, trees = (600, 500, 20) if quick else (5_000, 10_000, None)
     # The fast model's row is left out of a quick run: one more export and server.
     row_count, fast_count, rounds = (20, 0, 3) if quick else (300, 400, 7)
@@ -345,6 +411,8 @@ def run(quick: bool) -> Section:
                         times[f"{kind} model"].append(server_model_ms(response) / 1e3)
                     times[kind].append(time.perf_counter() - start)
 
+        stack_count = 10 if quick else 150
+        stacks = http_stacks(bundle, folder, row_body, batch_body, stack_count, rounds)
         parts = handler_parts(bundle, batch_body, column_body, rounds, 20 if quick else 200)
 
     median = {kind: statistics.median(values) for kind, values in times.items()}
@@ -438,6 +506,15 @@ def run(quick: bool) -> Section:
             "min": "",
         },
     ]
+    for name, over in stacks.items():
+        for kind, label in (("row", "one row"), ("batch", f"batch of {n_batch} rows")):
+            table.append(
+                {
+                    "measure": f"HTTP stack {name}: {label}, request − model in server (ms)",
+                    "median": statistics.median(over[kind]) * 1e3,
+                    "min": min(over[kind]) * 1e3,
+                }
+            )
     table += [
         {"measure": f"server side: {part} (ms)", "median": seconds * 1e3, "min": ""}
         for part, seconds in parts.items()
@@ -450,8 +527,18 @@ def run(quick: bool) -> Section:
         for body in ("rows", "columns")
     }
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    (default_name, default_over), (_, plain_over) = stacks.items()
     notes = NOTES.format(
         n_batch=n_batch,
+        load_start=load_start,
+        stack=default_name,
+        stack_count=stack_count,
+        **{
+            f"{who}_{kind}_{stat}": fn(over[kind]) * 1e3
+            for who, over in (("default", default_over), ("plain", plain_over))
+            for kind in ("row", "batch")
+            for stat, fn in (("median", statistics.median), ("min", min))
+        },
         row_count=row_count,
         fast_count=fast_count,
         rounds=rounds,
@@ -469,6 +556,7 @@ def run(quick: bool) -> Section:
             )
         ),
         former_frame_ms=parts["one row: build DataFrame the former way (as_series)"] * 1e3,
+        per_request_frame_ms=parts["one row: build DataFrame, text arrays made per request"] * 1e3,
         row_model_ms=parts["one row: model (pipeline.predict)"] * 1e3,
         rows_model_ms=median["rows model"] * 1e3,
         columns_model_ms=median["columns model"] * 1e3,
@@ -524,25 +612,41 @@ request*, free of the forest's noise: median {forest_served:.2f} ms, min
 {forest_served_min:.2f} ms. {fast}
 
 In process (same run, medians), the app's own work on one row is {row_parts}, against
-a one-row predict of {row_model_ms:.0f} ms. The frame is now built directly in the
-training dtypes (float arrays, pandas "str" arrays, one `pd.DataFrame(...,
-copy=False)`): the former way, a Series per column cast with `astype`, takes
-{former_frame_ms:.2f} ms in the same run. The categories seen in training, the JSON
-types each column takes and the class labels are computed once at start-up, and
-`/predict` is now an `async` endpoint: a one-row predict runs on the event loop
-instead of being handed to a worker thread and back (in a separate run of 2 × 150
-pairs with the ridge bundle, the time over the model's fell from 17.4 and 13.9 ms
-to 9.5 and 10.0 ms, median; batches keep the worker threads). The rest of a request
-is HTTP on both sides (h11, pure Python), FastAPI's routing and body validation,
-and the handoffs between client and server processes on 2 cores; load average
-{load:.1f} at the end of the run (other engineers' jobs; every time here is 4-5× its
-value on main's last run, e.g. the 10,000-row predict), so each handoff may wait
-for a time slice, which the minima show better than the medians.
+a one-row predict of {row_model_ms:.0f} ms. In the same run the frame takes
+{per_request_frame_ms:.2f} ms with its text arrays made per request (main's way) and
+{former_frame_ms:.2f} ms built the older way, a Series per column cast with `astype`. The
+rest of a request is HTTP on both sides, FastAPI's routing, and the handoffs
+between client and server processes on 2 cores; load average {load_start:.1f} at the
+start and {load:.1f} at the end of the run (other engineers' jobs), so each handoff
+may wait for a time slice, which the minima show better than the medians.
+
+**HTTP stack.** The server runs the README's command, `uvicorn app.main:app`, which
+picks uvicorn's C HTTP parser and libuv loop when they are installed: here
+{stack}, as the exported `requirements.txt` now installs them (`httptools`,
+`uvloop` outside Windows: uvicorn's "standard" extra, which its docs advise for
+production). In the same run, {stack_count} one-row requests and {rounds} batches
+alternating between that server and plain uvicorn (`--http h11 --loop asyncio`) on
+the same bundle, each request's time beyond the model's own in the server (median /
+min): one row {default_row_median:.2f} / {default_row_min:.2f} ms against
+{plain_row_median:.2f} / {plain_row_min:.2f} ms; a batch of {n_batch:,} rows
+{default_batch_median:.0f} / {default_batch_min:.0f} ms against {plain_batch_median:.0f}
+/ {plain_batch_min:.0f} ms. The client (httpx2, h11 on its side) is the same for
+both, and part of the goal's number as it is of any caller's. In a separate run of
+three servers alternating (200 rows, 7 batches, load average about 5), the one row's
+time over the model was 10.8 ms (median) on all three, and the batch's 370 / 164 ms
+(median / min) on h11 + asyncio, 467 / 135 ms on httptools + asyncio and 314 / 108
+ms on httptools + uvloop; the previous full run of this bench gave one row 11.9 /
+3.8 ms against 13.1 / 4.1 ms and the batch 464 / 132 ms against 437 / 135 ms. So on
+this loaded machine the one-row medians are 1-3 ms lower with the C parts in each
+run, their minima alike, and the batch goes either way by more than any stack's
+difference: no gain the load lets us measure for the batch. They stay in the
+bundle because uvicorn advises them for production and nothing here shows a cost;
+the app runs on plain uvicorn as well (tested).
 
 **Batch.** {rounds} rounds of the row body (`POST /predict/batch`, the goal), a
 direct predict and the same rows as a column body (`POST /predict/columns`,
-`{{"column": [values...], ...}}`, new: `DataFrame.to_dict("list")` with nulls).
-Against the model's own time in the server on the same requests, the rows reach
+`{{"column": [values...], ...}}`: `DataFrame.to_dict("list")` with nulls). Against
+the model's own time in the server on the same requests, the rows reach
 {rows_served:.1f} % and the columns {columns_served:.1f} % (the request's time beyond
 the model: {rows_http:.0f} ms and {columns_http:.0f} ms). The model in the server
 (median {rows_model_ms:.0f} ms with rows, {columns_model_ms:.0f} ms with columns) and
@@ -555,27 +659,34 @@ for free the batch would reach at most {bound_rows:.0f} % (rows) and
 {bound_columns:.0f} % (columns). The parts were timed at another moment than the
 goals (compare the model's time in both).
 
-**What changed in this round** (`templates/app/main.py.j2`; before, on main's last
-run: single row 25.7 ms as a difference of medians, batch 66 %, server side parse
-14 ms, check 21 ms, warnings 6 ms, frame 8 ms for 10,000 rows; one row's app work
-3.3 ms, nearly all the frame): the frame in the training dtypes directly (proved
-equal to the former frame, dtypes, categories and missing values, and scored the
-same, for every dtype the schema can hold in tests/test_api_columns.py; unusual
-dtypes keep the former way); the batch check transposes the rows in one pass
-(`zip(*map(itemgetter(...)))`) and checks each column's list once (types as a set,
-one float array, one missing-value count); the category warnings look at a
-column's distinct values first (one set difference) and walk rows only when one is
-unseen; the column body endpoint, checked the same way, whose errors are pydantic's
-own per column and row (`["body", column, i]`) when the fast check doubts, and one
-error when the lists differ in length.
+**What changed in this round** (before, main's last run: single row 6.48 ms added,
+median of paired differences, 6.0 ms over the model's time in the server, min 4.3
+ms; batch 83.5 %; one row's frame 1.51 ms, all under load): the exported API runs on
+httptools and uvloop (above; requirements.txt, and pyproject/constraints so the
+bench and tests serve on them); a one-row frame's text columns are copies of
+one-value arrays made at start-up for each category training held and for null
+(making the four pandas text arrays was about 0.4 ms of the frame's 0.6 ms in an
+idle moment; a copy shares the immutable Arrow buffers and nothing else, so no
+request can change them, tested with writes into a frame and frames built in
+threads at once; frames and predictions equal pandas' cast frames as before).
+Looked at and left: checking /predict's body in one pass instead of FastAPI's Row
+validation: Row validates one row in 5-13 µs and parse, check and columns take
+about 60 µs in process, less than the fast column check's 90 µs, so there is
+nothing to gain; for batches, pydantic does not validate twice: when the column
+check takes a batch, Batch's wrap validator never calls pydantic's per-row handler
+(`model_construct`), and a profile of the request through the ASGI app (model
+stubbed) shows `orjson.loads` and `checked_columns` as all of the body's cost,
+FastAPI's own part under 1 ms. Reading the raw body would save nothing more.
 
-**What limits the goals.** Single row: the forest's one-row predict (hundreds of ms
-on this loaded machine) varies by more than the goal between two calls, so the
-paired median still carries its noise; the API's own work in process is under the
-goal, and the rest is the loopback round trip and scheduling under load, which the
-time over the server's model measures (its minimum is the closest to an idle
-machine). Batch: the row body's parse and check (10,000 JSON objects) plus HTTP of a
-1.8 MB body; the column body carries less than half the bytes and is checked in
-about a quarter of the time. Classifier answers also carry
+**What limits the goals.** Single row: the forest's one-row predict (tens to
+hundreds of ms on this loaded machine) varies by more than the goal between two
+calls, so the paired median still carries its noise; the API's own work in process
+is under 1 ms, and the rest is the loopback round trip, both sides' HTTP and
+scheduling under load, which the time over the server's model measures (its
+minimum is the closest to an idle machine). Batch: the row body's parse and check
+(10,000 JSON objects: in an idle moment the transpose takes about 9 ms and the ten
+columns' type sets and float arrays about 15 ms, Python's own per-value cost) plus
+HTTP of a 1.8 MB body; the column body carries less than half the bytes and is
+checked in about a quarter of the time. Classifier answers also carry
 `predict_proba`, a second model pass this regression bench does not count.
 """

@@ -54,7 +54,12 @@ BASE_REQUIREMENTS = [
     "threadpoolctl",
     "pyarrow",
 ]
-SERVING_REQUIREMENTS = ["fastapi", "pydantic", "uvicorn", "orjson"]
+# httptools and uvloop: uvicorn's C HTTP parser and libuv event loop, which it
+# picks itself when installed (its "standard" extra, advised for production).
+SERVING_REQUIREMENTS = ["fastapi", "pydantic", "uvicorn", "httptools", "uvloop", "orjson"]
+# Requirements that only some platforms can install: uvloop has no Windows build,
+# and uvicorn runs on asyncio's own loop there.
+PLATFORM_MARKERS = {"uvloop": '; sys_platform != "win32"'}
 NOTEBOOK_REQUIREMENTS = ["matplotlib", "ipykernel", "papermill"]
 TEST_REQUIREMENTS = ["pytest", "httpx2"]
 
@@ -200,7 +205,9 @@ def render_bundle(runner: Runner, result: RunResult) -> dict[str, str | bytes]:
         ),
         "spec.yaml": dump_spec(exported_spec),
         "manifest.json": json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-        "requirements.txt": "".join(f"{n}=={v}\n" for n, v in libraries.items()),
+        "requirements.txt": "".join(
+            f"{n}=={v}{PLATFORM_MARKERS.get(n, '')}\n" for n, v in libraries.items()
+        ),
         **dict(zip(python, formatted)),
         "notebook.ipynb": render_notebook(notebook),
         "app/__init__.py": text("app/__init__.py.j2"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -233,6 +234,31 @@ def test_one_row_frames_are_the_pandas_cast_frames_and_score_the_same(service, p
     got = np.concatenate([pipeline.predict(frame) for frame in frames])
     want = np.concatenate([pipeline.predict(frame) for frame in expected])
     assert np.array_equal(got, want)
+
+
+def test_one_row_text_arrays_made_at_start_up_are_never_handed_to_a_request(service):
+    """A one-row frame takes a copy of the text array made at start-up for a seen
+    category: writing into one request's frame changes no other request's, and
+    frames built at once in threads each hold their own row."""
+    module, rows = service
+    assert set(module.ONE_VALUE_ARRAYS) == {"cat_a", "cat_b"}
+    assert set(module.ONE_VALUE_ARRAYS["cat_a"]) == {"red", "green", "blue", None}
+    seen = [row for row in rows if row["cat_a"] is not None and row["cat_b"] is not None]
+    record = validated_records(module, seen[:1])[0]
+    columns = module.columns_of([record])
+    frame = module.to_frame(columns)
+    assert frame["cat_a"].array is not module.ONE_VALUE_ARRAYS["cat_a"][record["cat_a"]]
+    expected = pandas_cast_frame(module, columns)
+    frame.loc[0, "cat_a"] = "written"
+    frame["cat_b"] = frame["cat_b"].str.upper()
+    assert_same_frame(module.to_frame(columns), expected)
+    assert list(module.ONE_VALUE_ARRAYS["cat_a"][record["cat_a"]]) == [record["cat_a"]]
+
+    records = validated_records(module, rows[:60])
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        frames = list(pool.map(lambda r: module.to_frame(module.columns_of([r])), records))
+    for record, frame in zip(records, frames, strict=True):
+        assert_same_frame(frame, pandas_cast_frame(module, module.columns_of([record])))
 
 
 @pytest.mark.parametrize(

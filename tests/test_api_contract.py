@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from packaging.requirements import Requirement
 from test_reproduction import clean_env, http, json_rows, run, serve
 
 from generator.bundle import export
@@ -164,6 +165,33 @@ def test_a_column_body_is_scored_as_the_same_rows(api, project):
     assert status == 422 and all(
         e == (["body", name], "too_long") for e, name in zip(field_errors(body), columns)
     )
+
+
+def test_requirements_install_uvicorns_c_parts_and_plain_uvicorn_answers_alike(
+    api, project, tmp_path
+):
+    """requirements.txt installs httptools, and uvloop where it builds (not on
+    Windows), which `uvicorn app.main:app` picks by itself; on plain uvicorn (h11 and
+    asyncio, chosen here through uvicorn's own environment variables) the app gives
+    the same answers."""
+    bundle, model, _ = project
+    lines = (bundle / "requirements.txt").read_text().splitlines()
+    pinned = {(req := Requirement(line)).name: req for line in lines}
+    assert pinned["httptools"].marker is None and str(pinned["httptools"].specifier)
+    assert pinned["uvloop"].marker.evaluate({"sys_platform": "linux"})
+    assert not pinned["uvloop"].marker.evaluate({"sys_platform": "win32"})
+    row = complete_row(project)
+    requests = [
+        ("/predict", row),
+        ("/predict", {**row, "island": "Atlantis", "bill_length_mm": "long"}),
+        ("/predict/batch", {"rows": [row, {**row, "island": "Atlantis"}]}),
+        ("/predict/columns", {name: [value, value] for name, value in row.items()}),
+    ]
+    with serve(
+        bundle, model, tmp_path / "plain.log", UVICORN_HTTP="h11", UVICORN_LOOP="asyncio"
+    ) as plain:
+        for path, body in requests:
+            assert http(f"{plain}{path}", body) == http(f"{api}{path}", body), path
 
 
 def test_unseen_categories_can_be_refused(project, tmp_path):

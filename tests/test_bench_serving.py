@@ -21,3 +21,8 @@ def test_quick_run_reports_both_goals_with_finite_values():
         assert goal.detail and goal.limit > 0
     assert "predictions identical: True" in section.goals[1].detail
     assert len(section.table) >= 4 and section.notes.strip()
+    # The README's server is compared with plain uvicorn in the same run.
+    stacks = {
+        row["measure"].split(":")[0] for row in section.table if "HTTP stack" in row["measure"]
+    }
+    assert "HTTP stack h11 + asyncio (plain uvicorn)" in stacks and len(stacks) == 2
