@@ -29,9 +29,11 @@ How it behaves:
   data is missing (the plots failed: a warning of the run says why; or the
   worker was stopped first) is still a finished run; `plot_data_state`
   tells which, and `save_plot_data` computes them again.
-- With MLFLOW_TRACKING_URI set, the worker then logs the finished run to
-  MLflow (runtime.mlflow_mirror); a failure there becomes a warning of the
-  run, never a failed run.
+- With MLFLOW_TRACKING_URI set, the worker logs the run to MLflow
+  (runtime.mlflow_mirror) once it is recorded and `finished` is sent, before
+  the plots (so a run whose plots are stopped or fail is mirrored too), and
+  adds the plot data to that MLflow run once it is saved; a failure there
+  becomes a warning of the run, never a failed run.
 - Cancel terminates the process and marks the run cancelled; a run past its
   time limit is terminated and marked failed, naming the limit. A worker that
   finishes as it is cancelled keeps its result: the store moves a run out of
@@ -73,7 +75,8 @@ from generator.render import render_preprocessing
 from runtime.curves import reporting_curves
 from runtime.dataset import DataError
 from runtime.executor import RunError, Runner, RunResult, standing_in
-from runtime.mlflow_mirror import mirror_run
+from runtime.mlflow_mirror import enabled as mirror_enabled
+from runtime.mlflow_mirror import mirror_plot_data, mirror_run
 from runtime.models import MODELS_BY_NAME
 from runtime.plots import all_plots
 from runtime.spec import Spec, SpecError
@@ -295,8 +298,9 @@ class _Standby:
 
 
 def _train_and_record(store: Store, run_id: int, progress: _Progress):
-    """Train, save and record the run; (runner, result, folder) once it is recorded
-    finished, None when it is not (failed, cancelled meanwhile, project deleted)."""
+    """Train, save and record the run, then mirror it to MLflow when asked; (runner,
+    result, folder, mirrored) once it is recorded finished, None when it is not (failed,
+    cancelled meanwhile, project deleted) or nobody waits for its plots."""
     run = store.run(run_id)
     folder = store.run_directory(run.project_id, run_id)
     try:
@@ -325,16 +329,44 @@ def _train_and_record(store: Store, run_id: int, progress: _Progress):
         return None
     try:
         progress.send(StatusEvent(run_id, "finished", time.monotonic() - progress.started))
+        server_gone = False
     except _ServerGone:
-        return None  # the run stands; its plots can be computed when it is opened
-    return runner, result, folder
+        server_gone = True  # the run stands; its plots can be computed when it is opened
+    # After "finished", so the metrics wait for nothing; before the plots, so a run
+    # whose plots are stopped or fail is mirrored all the same.
+    mirrored = _mirror(store, run_id, mirror_run, "mlflow")
+    return None if server_gone else (runner, result, folder, mirrored)
+
+
+def _mirror(store: Store, run_id: int, mirror, stage: str) -> bool:
+    """Copy the recorded run (or its plot data) to MLflow when asked; a failure there
+    becomes a warning of the run. Its time is recorded when there was anything to do.
+    Whether it was copied."""
+    if not mirror_enabled():
+        return False
+    begun = time.monotonic()
+    try:
+        warning = mirror(store, run_id)
+        if warning is not None:
+            store.add_warning(run_id, warning)
+        store.add_timings(run_id, {stage: time.monotonic() - begun})
+    except StoreError:
+        return False  # the project was deleted meanwhile
+    return warning is None
 
 
 def _plots_stage(
-    store: Store, run_id: int, progress: _Progress, runner: Runner, result: RunResult, folder
+    store: Store,
+    run_id: int,
+    progress: _Progress,
+    runner: Runner,
+    result: RunResult,
+    folder,
+    mirrored: bool,
 ) -> None:
-    """The plot data of a recorded run, then its MLflow copy. Nothing here changes the
-    run's status or files other than the plot data: the metrics stand."""
+    """The plot data of a recorded run, then added to its MLflow copy (when the run was
+    `mirrored`). Nothing here changes the run's status or files other than the plot
+    data: the metrics stand."""
     try:
         with progress.stage("plots"), _quiet_warnings():
             problem = save_plot_data(runner, result, folder)
@@ -344,10 +376,10 @@ def _plots_stage(
         if problem is not None:
             store.add_warning(run_id, problem)
         store.add_timings(run_id, {"plots": progress.timings["plots"]})
-        if (warning := mirror_run(store, run_id)) is not None:
-            store.add_warning(run_id, warning)
     except StoreError:
         return  # the project was deleted meanwhile
+    if mirrored and problem is None:
+        _mirror(store, run_id, mirror_plot_data, "mlflow plots")
 
 
 @contextmanager
