@@ -44,8 +44,11 @@ How it behaves:
 - With `standby=True` (the server's Jobs) one worker process is started ahead
   and imports what a run needs, then waits: the next run goes to it, so a
   click does not wait for an interpreter and its imports, and a new standby
-  starts at once. It is still one process per run, cancelled and timed the
-  same way; a standby that died while waiting is replaced by a cold start.
+  starts once no run is training (a run's metrics come first; its plots may
+  share the CPU). While it waits, the standby also trains a tiny spec once
+  (runtime/warm_up.py), so the run pays no first-use costs. It is still one
+  process per run, cancelled and timed the same way; a standby that died
+  while waiting is replaced by a cold start.
 """
 
 from __future__ import annotations
@@ -90,6 +93,7 @@ from runtime.store import (
     Store,
     StoreError,
 )
+from runtime.warm_up import warm_up
 
 # Failures a person can fix; their message is the run's error as it stands.
 USER_ERRORS = (SpecError, DataError, RunError, StoreError)
@@ -253,10 +257,13 @@ def _work(connection, url: str, home: str, run_id: int) -> None:
 
 
 def _stand_by(connection, runs, url: str, home: str) -> None:
-    """A worker started ahead: do the imports a run needs, wait for a run's id on `runs`,
-    then train it as _work does. Ends without a run when the server closes `runs`."""
+    """A worker started ahead: do the imports a run needs and a tiny run (the first-use
+    costs of rendering, compiling and the libraries' first calls), wait for a run's id
+    on `runs`, then train it as _work does. Ends without a run when the server closes
+    `runs`."""
     for name in PRELOADED:
         importlib.import_module(name)
+    warm_up()
     try:
         run_id = runs.recv()
     except EOFError:
@@ -603,6 +610,7 @@ class Job:
             self.status = event.status
             if event.status == "finished":  # the worker has recorded it
                 self._recorded.set()
+                self._jobs._replace_standby()
         self._events.put(event)
 
     def _stop_process(self) -> None:
@@ -739,6 +747,15 @@ class Jobs:
             except OSError:
                 return  # no process to be had now; the next run starts one of its own
 
+    def _replace_standby(self) -> None:
+        """Start the next standby once no run is training: its imports and warm-up (some
+        4 s of CPU) would slow a training on a small machine; a run's plots, after its
+        metrics are shown, may share the CPU with it."""
+        with self._lock:
+            training = any(not job.recorded for job in self._running.values())
+        if not training:
+            self._start_standby()
+
     def _start_waiting(self) -> None:
         unstarted = []
         with self._lock:
@@ -750,8 +767,7 @@ class Jobs:
                     job._start(self._context, self.store.url, str(self.store.home), standby)
                 except OSError as exc:  # no process to be had (limits, memory)
                     unstarted.append((job, exc))
-        if self._standby is None:
-            self._start_standby()  # for the next run
+        self._replace_standby()
         for job, exc in unstarted:
             message = f"the training process could not start ({exc}); try again later"
             self.store.fail_run(job.run_id, message)
