@@ -386,6 +386,18 @@ the next tick; (5) a preview checks the data file once (its hash, frame and the 
 columns) instead of once per earlier step's cache key: ten path resolutions, file stats
 and read keys per step key were ~10 % of the click under cProfile.
 
+This round (profiled with cProfile over five clicks on the last step): of
+`update_step` beyond the fit, building prefix keys was the largest part (the data file's
+path resolved and stat-ed, its read key, a JSON digest per key), then checking the
+step's columns, parsing the spec and a deep copy. Now (6) the session keeps the runner
+of its current spec (`Workspace.runner`; a spec is never changed in place, so the same
+object means the same runner): the preview after the edit reuses the runner that
+checked the edit, with its prefix keys and rendered modules, and finds the frames
+without working the keys out again; the runner's one-look state is per thread, so
+sharing it is safe; (7) the edited spec's dict is no longer deep-copied (`model_dump`
+already makes a new one); (8) the numeric-column check reads the frame's dtypes instead
+of taking each column out of the frame.
+
 **What limits it.** The preview is drawn {product_last["drawn"] * ms:.1f} ms after the click
 against {hand_last * ms:.1f} ms by hand, {over * ms:.1f} ms over it (medians of each part in
 the table; on this shared 2-core machine every number moves with the load, which was

@@ -134,6 +134,10 @@ class Workspace(param.Parameterized):
         self.project: Project | None = None
         self.history: SpecHistory | None = None
         self._code: dict[tuple[int, str], str] = {}
+        # The runner of the spec last shown or checked: it remembers the spec's prefix
+        # cache keys and rendered modules, so the preview after an edit (and the next
+        # one) finds the frames the edit's check computed without working them out again.
+        self._runner: Runner | None = None
         # The run shown as the result, and its folder: its worker saves the plot data there.
         self._result_run_id: int | None = None
         self._result_folder: Path | None = None
@@ -339,7 +343,13 @@ class Workspace(param.Parameterized):
         return sample_note(self.spec.explore_sample_size, len(self.raw_data()))
 
     def runner(self, spec: Spec | None = None) -> Runner:
-        return Runner(spec or self.spec, self.project_dir)
+        spec = spec or self.spec
+        kept = self._runner
+        # A spec is never changed in place (an edit makes a new one): same object, same runner.
+        if kept is not None and kept.spec is spec and kept.base_dir == Path(self.project_dir):
+            return kept
+        self._runner = Runner(spec, self.project_dir)
+        return self._runner
 
     def raw_data(self) -> pd.DataFrame:
         return self.runner().raw_data()
@@ -367,7 +377,7 @@ class Workspace(param.Parameterized):
         """
         if self.spec is None:
             return self._refuse(DataError("open a data file first"))
-        data = copy.deepcopy(spec_to_dict(self.spec))
+        data = spec_to_dict(self.spec)  # a new document (model_dump): the edit may change it
         explained = copy.deepcopy(data["explain"])
         try:
             edit(data)

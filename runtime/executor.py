@@ -304,8 +304,17 @@ class Runner:
         self.base_dir = Path(base_dir)
         self.cache = cache
         self._modules = None
-        # Within one preview (`_one_look`): the file's hash and frame, checked once.
-        self._looked: dict[str, Any] | None = None
+        # Within one preview (`_one_look`): the file's hash and frame, checked once. Per
+        # thread: a session may preview with one runner from more than one thread.
+        self._looks = threading.local()
+
+    @property
+    def _looked(self) -> dict[str, Any] | None:
+        return getattr(self._looks, "found", None)
+
+    @_looked.setter
+    def _looked(self, found: dict[str, Any] | None) -> None:
+        self._looks.found = found
 
     @contextmanager
     def _one_look(self) -> Iterator[None]:
@@ -531,7 +540,8 @@ class Runner:
                     f"point; the columns here are: {here}"
                 )
             if param.column_kind == "numeric":
-                text = [n for n in names if not pd.api.types.is_numeric_dtype(data[n])]
+                dtypes = data.dtypes  # no column taken out of the frame to ask its type
+                text = [n for n in names if not pd.api.types.is_numeric_dtype(dtypes[n])]
                 if text:
                     raise RunError(
                         f"steps[{index}] ({step.type}): column {text[0]!r} holds "

@@ -29,9 +29,11 @@ How it behaves:
   data is missing (the plots failed: a warning of the run says why; or the
   worker was stopped first) is still a finished run; `plot_data_state`
   tells which, and `save_plot_data` computes them again.
-- With MLFLOW_TRACKING_URI set, the worker then logs the finished run to
-  MLflow (runtime.mlflow_mirror); a failure there becomes a warning of the
-  run, never a failed run.
+- With MLFLOW_TRACKING_URI set, the worker logs the run to MLflow
+  (runtime.mlflow_mirror) once it is recorded and `finished` is sent, before
+  the plots (so a run whose plots are stopped or fail is mirrored too), and
+  adds the plot data to that MLflow run once it is saved; a failure there
+  becomes a warning of the run, never a failed run.
 - Cancel terminates the process and marks the run cancelled; a run past its
   time limit is terminated and marked failed, naming the limit. A worker that
   finishes as it is cancelled keeps its result: the store moves a run out of
@@ -42,8 +44,11 @@ How it behaves:
 - With `standby=True` (the server's Jobs) one worker process is started ahead
   and imports what a run needs, then waits: the next run goes to it, so a
   click does not wait for an interpreter and its imports, and a new standby
-  starts at once. It is still one process per run, cancelled and timed the
-  same way; a standby that died while waiting is replaced by a cold start.
+  starts once no run is training (a run's metrics come first; its plots may
+  share the CPU). While it waits, the standby also trains a tiny spec once
+  (runtime/warm_up.py), so the run pays no first-use costs. It is still one
+  process per run, cancelled and timed the same way; a standby that died
+  while waiting is replaced by a cold start.
 """
 
 from __future__ import annotations
@@ -73,7 +78,8 @@ from generator.render import render_preprocessing
 from runtime.curves import reporting_curves
 from runtime.dataset import DataError
 from runtime.executor import RunError, Runner, RunResult, standing_in
-from runtime.mlflow_mirror import mirror_run
+from runtime.mlflow_mirror import enabled as mirror_enabled
+from runtime.mlflow_mirror import mirror_plot_data, mirror_run
 from runtime.models import MODELS_BY_NAME
 from runtime.plots import all_plots
 from runtime.spec import Spec, SpecError
@@ -87,6 +93,7 @@ from runtime.store import (
     Store,
     StoreError,
 )
+from runtime.warm_up import warm_up
 
 # Failures a person can fix; their message is the run's error as it stands.
 USER_ERRORS = (SpecError, DataError, RunError, StoreError)
@@ -250,10 +257,13 @@ def _work(connection, url: str, home: str, run_id: int) -> None:
 
 
 def _stand_by(connection, runs, url: str, home: str) -> None:
-    """A worker started ahead: do the imports a run needs, wait for a run's id on `runs`,
-    then train it as _work does. Ends without a run when the server closes `runs`."""
+    """A worker started ahead: do the imports a run needs and a tiny run (the first-use
+    costs of rendering, compiling and the libraries' first calls), wait for a run's id
+    on `runs`, then train it as _work does. Ends without a run when the server closes
+    `runs`."""
     for name in PRELOADED:
         importlib.import_module(name)
+    warm_up()
     try:
         run_id = runs.recv()
     except EOFError:
@@ -295,8 +305,9 @@ class _Standby:
 
 
 def _train_and_record(store: Store, run_id: int, progress: _Progress):
-    """Train, save and record the run; (runner, result, folder) once it is recorded
-    finished, None when it is not (failed, cancelled meanwhile, project deleted)."""
+    """Train, save and record the run, then mirror it to MLflow when asked; (runner,
+    result, folder, mirrored) once it is recorded finished, None when it is not (failed,
+    cancelled meanwhile, project deleted) or nobody waits for its plots."""
     run = store.run(run_id)
     folder = store.run_directory(run.project_id, run_id)
     try:
@@ -325,16 +336,44 @@ def _train_and_record(store: Store, run_id: int, progress: _Progress):
         return None
     try:
         progress.send(StatusEvent(run_id, "finished", time.monotonic() - progress.started))
+        server_gone = False
     except _ServerGone:
-        return None  # the run stands; its plots can be computed when it is opened
-    return runner, result, folder
+        server_gone = True  # the run stands; its plots can be computed when it is opened
+    # After "finished", so the metrics wait for nothing; before the plots, so a run
+    # whose plots are stopped or fail is mirrored all the same.
+    mirrored = _mirror(store, run_id, mirror_run, "mlflow")
+    return None if server_gone else (runner, result, folder, mirrored)
+
+
+def _mirror(store: Store, run_id: int, mirror, stage: str) -> bool:
+    """Copy the recorded run (or its plot data) to MLflow when asked; a failure there
+    becomes a warning of the run. Its time is recorded when there was anything to do.
+    Whether it was copied."""
+    if not mirror_enabled():
+        return False
+    begun = time.monotonic()
+    try:
+        warning = mirror(store, run_id)
+        if warning is not None:
+            store.add_warning(run_id, warning)
+        store.add_timings(run_id, {stage: time.monotonic() - begun})
+    except StoreError:
+        return False  # the project was deleted meanwhile
+    return warning is None
 
 
 def _plots_stage(
-    store: Store, run_id: int, progress: _Progress, runner: Runner, result: RunResult, folder
+    store: Store,
+    run_id: int,
+    progress: _Progress,
+    runner: Runner,
+    result: RunResult,
+    folder,
+    mirrored: bool,
 ) -> None:
-    """The plot data of a recorded run, then its MLflow copy. Nothing here changes the
-    run's status or files other than the plot data: the metrics stand."""
+    """The plot data of a recorded run, then added to its MLflow copy (when the run was
+    `mirrored`). Nothing here changes the run's status or files other than the plot
+    data: the metrics stand."""
     try:
         with progress.stage("plots"), _quiet_warnings():
             problem = save_plot_data(runner, result, folder)
@@ -344,10 +383,10 @@ def _plots_stage(
         if problem is not None:
             store.add_warning(run_id, problem)
         store.add_timings(run_id, {"plots": progress.timings["plots"]})
-        if (warning := mirror_run(store, run_id)) is not None:
-            store.add_warning(run_id, warning)
     except StoreError:
         return  # the project was deleted meanwhile
+    if mirrored and problem is None:
+        _mirror(store, run_id, mirror_plot_data, "mlflow plots")
 
 
 @contextmanager
@@ -571,6 +610,7 @@ class Job:
             self.status = event.status
             if event.status == "finished":  # the worker has recorded it
                 self._recorded.set()
+                self._jobs._replace_standby()
         self._events.put(event)
 
     def _stop_process(self) -> None:
@@ -707,6 +747,15 @@ class Jobs:
             except OSError:
                 return  # no process to be had now; the next run starts one of its own
 
+    def _replace_standby(self) -> None:
+        """Start the next standby once no run is training: its imports and warm-up (some
+        4 s of CPU) would slow a training on a small machine; a run's plots, after its
+        metrics are shown, may share the CPU with it."""
+        with self._lock:
+            training = any(not job.recorded for job in self._running.values())
+        if not training:
+            self._start_standby()
+
     def _start_waiting(self) -> None:
         unstarted = []
         with self._lock:
@@ -718,8 +767,7 @@ class Jobs:
                     job._start(self._context, self.store.url, str(self.store.home), standby)
                 except OSError as exc:  # no process to be had (limits, memory)
                     unstarted.append((job, exc))
-        if self._standby is None:
-            self._start_standby()  # for the next run
+        self._replace_standby()
         for job, exc in unstarted:
             message = f"the training process could not start ({exc}); try again later"
             self.store.fail_run(job.run_id, message)

@@ -1,6 +1,11 @@
 """Every finished run also logged to MLflow, when MLFLOW_TRACKING_URI is set.
 
-    warning = mirror_run(store, run_id)   # None when logged (or not asked for)
+    warning = mirror_run(store, run_id)        # None when logged (or not asked for)
+    warning = mirror_plot_data(store, run_id)  # its plots.json, once that is saved
+
+The worker mirrors a run as soon as it is recorded (before its plots: a run
+whose plots are stopped or fail is mirrored all the same), then adds the
+plot data to the same MLflow run once it is saved.
 
 The project store stays the record; MLflow gets a copy to compare runs in
 its own UI: one MLflow experiment per project, one MLflow run per run, with
@@ -9,7 +14,7 @@ its own UI: one MLflow experiment per project, one MLflow run per run, with
   steps, split, evaluation, seed), flattened to `model.params.max_depth` etc.;
 - metrics: `<split>_<metric>` for every split, `cv_<metric>` for the
   cross-validation means;
-- artifacts: `spec.yaml`, `report.json`, `plots.json`, and the fitted
+- artifacts: `spec.yaml`, `report.json`, `plots.json` (when saved), and the fitted
   pipeline as an MLflow sklearn model (with the preprocessing.py its
   pickle refers to, as `code_paths`).
 
@@ -37,6 +42,8 @@ HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_TIMEOUT": "20", "MLFLOW_HTTP_REQUEST_MAX_R
 # MLflow's limit on a param value is larger; past this a value is cut, marked "…".
 MAX_PARAM_LENGTH = 500
 MODEL_ARTIFACT = "model"
+# The tag that names the playground run an MLflow run mirrors.
+RUN_TAG = "playground.run_id"
 
 
 def enabled() -> bool:
@@ -93,6 +100,34 @@ def mirror_run(store: Store, run_id: int) -> str | None:
     """
     if not enabled():
         return None
+    if (missing := _missing_mlflow()) is not None:
+        return missing
+    try:
+        _log(store, store.run(run_id))
+    except Exception as exc:  # noqa: BLE001 - the run is saved; MLflow only gets a copy
+        return (
+            f"this run could not be logged to MLflow ({_detail(exc)}); "
+            "it is saved here all the same"
+        )
+    return None
+
+
+def mirror_plot_data(store: Store, run_id: int) -> str | None:
+    """Add the run's saved plots.json to its MLflow run (logged by mirror_run before the
+    plots were computed). None when added or nothing was asked; else the warning."""
+    if not enabled() or _missing_mlflow() is not None:
+        return None  # mirror_run has said why it did not log the run
+    try:
+        _log_plot_data(store, store.run(run_id))
+    except Exception as exc:  # noqa: BLE001 - as in mirror_run
+        return (
+            f"the plot data of this run could not be added to its MLflow run ({_detail(exc)}); "
+            "it is saved here all the same"
+        )
+    return None
+
+
+def _missing_mlflow() -> str | None:
     try:
         import mlflow  # noqa: F401 - only needed when the variable is set
     except ImportError:
@@ -100,15 +135,11 @@ def mirror_run(store: Store, run_id: int) -> str | None:
             f"{TRACKING_VARIABLE} is set but MLflow is not installed, so this run was not "
             "logged to MLflow; install it (pip install mlflow-skinny) or unset the variable"
         )
-    try:
-        _log(store, store.run(run_id))
-    except Exception as exc:  # noqa: BLE001 - the run is saved; MLflow only gets a copy
-        detail = " ".join(str(exc).split())[:300] or type(exc).__name__
-        return (
-            f"this run could not be logged to MLflow ({type(exc).__name__}: {detail}); "
-            "it is saved here all the same"
-        )
     return None
+
+
+def _detail(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300] or type(exc).__name__}"
 
 
 def _log(store: Store, run: Run) -> str:
@@ -117,12 +148,9 @@ def _log(store: Store, run: Run) -> str:
 
     from runtime.store import PLOTS_FILE, PREPROCESSING_FILE, REPORT_FILE
 
-    for name, value in HTTP_DEFAULTS.items():
-        os.environ.setdefault(name, value)
-    uri = os.environ[TRACKING_VARIABLE].strip()
-    mlflow.set_tracking_uri(uri)
+    uri = _connect(mlflow)
     _use_experiment(mlflow, experiment_name(store, run), uri)
-    tags = {"playground.run_id": str(run.id), "playground.project_id": str(run.project_id)}
+    tags = {RUN_TAG: str(run.id), "playground.project_id": str(run.project_id)}
     with mlflow.start_run(run_name=f"run {run.id}: {run.model}", tags=tags) as active:
         mlflow.log_params(spec_params(run))
         mlflow.log_metrics(run_metrics(run))
@@ -132,6 +160,34 @@ def _log(store: Store, run: Run) -> str:
                 mlflow.log_artifact(str(run.artifacts / name))
         _log_model(run, run.artifacts / PREPROCESSING_FILE)
         return active.info.run_id
+
+
+def _log_plot_data(store: Store, run: Run) -> None:
+    import mlflow
+
+    from runtime.store import PLOTS_FILE
+
+    if run.artifacts is None or not (run.artifacts / PLOTS_FILE).is_file():
+        return  # no plot data saved: the MLflow run stays without it, as the run here
+    _connect(mlflow)
+    experiment = mlflow.get_experiment_by_name(experiment_name(store, run))
+    found = experiment is not None and mlflow.search_runs(
+        [experiment.experiment_id],
+        filter_string=f"tags.`{RUN_TAG}` = '{run.id}'",
+        output_format="list",
+    )
+    if not found:
+        raise LookupError(f"no MLflow run is tagged {RUN_TAG}={run.id}")
+    mlflow.MlflowClient().log_artifact(found[0].info.run_id, str(run.artifacts / PLOTS_FILE))
+
+
+def _connect(mlflow) -> str:
+    """Point MLflow at the tracking URI (with the HTTP defaults); the URI."""
+    for name, value in HTTP_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    uri = os.environ[TRACKING_VARIABLE].strip()
+    mlflow.set_tracking_uri(uri)
+    return uri
 
 
 def _use_experiment(mlflow, name: str, uri: str) -> None:

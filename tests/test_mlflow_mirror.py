@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from synthetic import make_frame, spec_dict
 
-from runtime.jobs import _work
+from runtime.jobs import StageEvent, _work
 from runtime.mlflow_mirror import mirror_run
 from runtime.spec import parse_spec
 
@@ -24,19 +24,23 @@ STEPS = [
 
 
 class Connection:
-    """The worker's end of the pipe, kept in this process: the events it sends."""
+    """The worker's end of the pipe, kept in this process: the events it sends.
+    `gone_at`: the stage whose event finds the server gone (the worker stops there)."""
 
-    def __init__(self):
+    def __init__(self, gone_at: str | None = None):
         self.events = []
+        self.gone_at = gone_at
 
     def send(self, event):
+        if isinstance(event, StageEvent) and event.stage == self.gone_at:
+            raise OSError("the server closed its end")
         self.events.append(event)
 
     def close(self):
         pass
 
 
-def train_in_this_process(store, **spec_fields):
+def train_in_this_process(store, connection=None, **spec_fields):
     """A finished run, trained by the worker's own function (here, not in a new process)."""
     df = make_frame(80)
     project = store.create_project("mirrored")
@@ -45,7 +49,7 @@ def train_in_this_process(store, **spec_fields):
         spec_dict(df, "binary", steps=STEPS, data_file="data/data.csv", **spec_fields)
     )
     run = store.create_run(project.id, spec)
-    _work(Connection(), store.url, str(store.home), run.id)
+    _work(connection or Connection(), store.url, str(store.home), run.id)
     return store.run(run.id), df
 
 
@@ -93,6 +97,28 @@ def test_a_finished_run_is_logged_to_mlflow(store, tmp_path, monkeypatch):
     model = mlflow.sklearn.load_model(f"runs:/{logged.info.run_id}/model")
     X = df.drop(columns=["target"])
     np.testing.assert_array_equal(model.predict_proba(X), run.load_model().predict_proba(X))
+    # Its time is recorded: the run before its plots, then the plot data added.
+    assert {"mlflow", "mlflow plots"} <= set(run.timings)
+
+
+@pytest.mark.slow
+def test_a_run_whose_plots_are_stopped_is_mirrored_without_them(store, tmp_path, monkeypatch):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    run, _ = train_in_this_process(store, Connection(gone_at="plots"))
+    assert (run.status, run.warnings) == ("finished", [])
+    assert not (run.artifacts / "plots.json").exists()  # the plots stage never ran
+
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name(
+        f"AI-Playground: mirrored (project {run.project_id})"
+    )
+    (logged,) = client.search_runs([experiment.experiment_id])
+    assert logged.data.tags["playground.run_id"] == str(run.id)
+    assert logged.data.metrics["test_roc_auc"] == pytest.approx(run.metrics["test"]["roc_auc"])
+    logged_files = {a.path for a in client.list_artifacts(logged.info.run_id)}
+    assert {"spec.yaml", "report.json"} <= logged_files
+    assert "plots.json" not in logged_files
 
 
 def test_a_failing_mirror_leaves_a_warning_not_a_failed_run(store, monkeypatch):

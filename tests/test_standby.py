@@ -44,6 +44,8 @@ def test_a_standby_worker_takes_the_next_run_and_is_replaced(store, monkeypatch)
         warm = jobs.submit(heavy)
         assert warm.pid == standby.process.pid
         wait_for(warm, "train")
+        # No next standby while a run trains: its imports would slow the training.
+        assert jobs._standby is None
         warm.cancel()
         finish(warm)
         assert warm.status == store.run(warm.run_id).status == "cancelled"
