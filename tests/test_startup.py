@@ -36,17 +36,16 @@ DEFERRED = (
 )
 
 
+def modules_loaded_by(modules: str) -> list[str]:
+    """The modules importing `modules` (comma-separated) loads, in a fresh interpreter."""
+    probe = f"import sys, json, {modules}; print(json.dumps(sorted(sys.modules)))"
+    run = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    return json.loads(run.stdout)
+
+
 def test_serving_imports_none_of_the_heavy_libraries():
-    """The modules `playground serve` loads before it serves, in a fresh interpreter."""
-    probe = (
-        "import sys, json, playground_ui.cli, playground_ui.app; "
-        "print(json.dumps(sorted(sys.modules)))"
-    )
-    loaded = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", probe], check=True, capture_output=True, text=True
-        ).stdout
-    )
+    """The app's modules (all a served page needs, loaded as the server starts)."""
+    loaded = modules_loaded_by("playground_ui.cli, playground_ui.app")
     early = [name for name in DEFERRED if name in loaded]
     assert not early, f"imported before the first page: {early}"
 
@@ -122,12 +121,7 @@ def test_the_server_answers_before_the_apps_modules_load(tmp_path):
 
 
 def test_the_cli_loads_no_runtime_module_until_a_command_needs_one():
-    probe = "import sys, json, playground_ui.cli; print(json.dumps(sorted(sys.modules)))"
-    loaded = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", probe], check=True, capture_output=True, text=True
-        ).stdout
-    )
+    loaded = modules_loaded_by("playground_ui.cli")
     early = [name for name in LOADED_AFTER_LISTENING if name in loaded]
     assert not early, f"imported by the command line alone: {early}"
 
