@@ -196,7 +196,9 @@ models and the store 5 %, the views and the workspace 3 %, building the first pa
 turning it into Bokeh models 12 %. `playground_ui/server.py` now imports Panel, the
 command line and `runtime.settings` (the home folder and upload limit, moved out of the
 store and the data reader so that nothing else is needed to start), starts listening,
-and then prepares the rest on a thread (imports, opening the store, the training jobs).
+and prepares the rest on a thread (imports, opening the store, the training jobs) once
+the first page has been answered (or 1 s after listening if none is asked for): the
+browser then spends seconds loading Panel's scripts, time enough for it.
 A page asked for before that is done is the app's frame (its title and a spinner),
 filled in with the whole app once the browser has it and the thread is done; later pages
 are whole at once (`threaded` serving, for tests and embedding, prepares before it
@@ -204,14 +206,17 @@ returns). The command line imports the runtime's modules in the commands that us
 Measured by hand on the same busy machine (load average 5 to 7), alternating the
 minimal app, main's `playground serve` and this one, 5 rounds: medians 6.51 s, 12.99 s
 (2.00x the minimal app, as main's bench said: 2.01x) and 7.01 s (1.08x); this start took
-0.51-0.57 of main's in every round. The Data tab shown in Chromium, 3 rounds: median
-19.7 s against main's 23.5 s (the page's content waits for the imports it waited for
-before, but they no longer wait for the server to start).
+0.51-0.57 of main's in every round. The Data tab shown in Chromium (page opened as soon
+as the server answers), 3 rounds each: 19.7 s against main's 23.5 s at load average 5 to
+7, 10.7 s against main's 9.9 s at load average about 3: for a person who opens the page
+the moment the server answers, the whole page comes about as soon as before (its
+content still waits for the same imports, now made while the browser loads Panel's
+scripts); the server answers, and a page opened a moment later is whole, sooner.
 What the first 200 still costs: the minimal Panel app alone took {panel:.2f} s here
 (importing Panel and Bokeh, starting Tornado); the playground's {extra:+.2f} s beside it
-are its command line, `pn.extension` of Tabulator and the code editor, and the
-preparation thread, which starts as the server listens and shares the interpreter with
-the first request. At this run's ratio ({ratio:.2f}x) the 3 s limit holds whenever the
+are its command line and `pn.extension` of Tabulator and the code editor (starting the
+preparation as the server listened, sharing the interpreter with the first request, made
+it 1.08x to 1.20x the minimal app in earlier runs). At this run's ratio ({ratio:.2f}x) the 3 s limit holds whenever the
 minimal app itself starts within {room:.2f} s; main's run on a quieter machine (load
 average about 1) measured it at 2.19 s.
 Earlier: the eight tabs are built when first shown (app.StageViews), optuna, joblib,

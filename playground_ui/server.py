@@ -3,7 +3,8 @@
 Panel and Bokeh alone take a minimal Panel app's whole start; the playground's modules
 (pandas, SQLAlchemy for the store, the spec's pydantic models, the views), opening the
 store and building the first page took as long again. So the server starts listening
-with Panel alone and a thread prepares the rest (`Preparation`). A page asked for before
+with Panel alone and a thread prepares the rest (`Preparation`) once the first page has
+been answered, while the browser loads Panel's scripts. A page asked for before
 that is done is the app's frame, its title and a spinner, filled in with the whole app
 as soon as the browser has it and the thread is done; a page asked for later is whole
 at once.
@@ -16,6 +17,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import panel as pn
+from tornado.ioloop import IOLoop
 
 from runtime.settings import max_upload_bytes, playground_home
 
@@ -24,6 +26,8 @@ from runtime.settings import max_upload_bytes, playground_home
 from .views.upload import GuardedFileInput  # noqa: F401
 
 TITLE = "AI-Playground"
+# Seconds after the server listens that it prepares the app if no page has been asked for.
+PREPARE_UNASKED_AFTER = 1.0
 
 
 class Preparation:
@@ -32,10 +36,12 @@ class Preparation:
     def __init__(self, home: Path):
         self.home = home
         self.ready: Future = Future()
+        self._started = threading.Lock()
 
     def start(self) -> None:
-        """Prepare on a thread of its own; `ready` says when it is done."""
-        threading.Thread(target=self.prepare, name="prepare the app", daemon=True).start()
+        """Prepare on a thread of its own (once); `ready` says when it is done."""
+        if self._started.acquire(blocking=False):
+            threading.Thread(target=self.prepare, name="prepare the app", daemon=True).start()
 
     def prepare(self) -> None:
         try:
@@ -105,6 +111,9 @@ def serve(
             page = whole_page()
             pn.state.onload(_start_warm_up)
             return page
+        # After this first page has been answered: the browser still loads Panel's
+        # scripts for a while, time enough for the preparation.
+        IOLoop.current().add_callback(preparation.start)
         return _frame_filled_when_ready(preparation.ready, whole_page)
 
     if threaded:
@@ -119,7 +128,9 @@ def serve(
 
     preparation.ready.add_done_callback(stop_if_failed)
     server.start()  # listening: the page's frame can be served while the rest loads
-    preparation.start()
+    # Prepared after the first page (above), or soon anyway: a store that cannot be
+    # opened is said at once, and runs a crashed server left behind are marked failed.
+    server.io_loop.call_later(PREPARE_UNASKED_AFTER, preparation.start)
     try:
         server.io_loop.start()
     except RuntimeError:  # as pn.serve: a loop already running (e.g. in a notebook)
