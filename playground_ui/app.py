@@ -1,21 +1,20 @@
 """The Panel app: one Workspace per browser session, one tab per stage.
 
-`playground ui` serves it; every browser tab gets its own session, so two
-people (or two tabs) never see each other's data or runs.
+`playground ui` serves it (playground_ui.server); every browser tab gets its own
+session, so two people (or two tabs) never see each other's data or runs.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import panel as pn
 
-from runtime.dataset import max_upload_bytes
 from runtime.jobs import Jobs
 from runtime.store import Store, playground_home
 
+from .server import serve  # noqa: F401 - `playground serve` (and tests) start here
 from .state import Workspace
 from .views.common import Shown, StageView
 from .views.data import DataView
@@ -140,49 +139,3 @@ def build_app(
     app.workspace = ws  # for tests and debugging
     app.tabs, app.views = tabs, views
     return app
-
-
-def _warm_up() -> None:
-    """Import the libraries previews and training use, so that the first click is not
-    the slow one."""
-    import sklearn.ensemble
-    import sklearn.linear_model  # noqa: F401
-    import xgboost  # noqa: F401
-
-
-_warming_up = threading.Lock()
-
-
-def _start_warm_up() -> None:
-    """Once the first page has loaded (not before: the imports would slow it), warm up in
-    the background."""
-    if _warming_up.acquire(blocking=False):
-        threading.Thread(target=_warm_up, name="warm-up imports", daemon=True).start()
-
-
-def serve(port: int = 5006, home: str | Path | None = None, show: bool = False, **kwargs):
-    """Serve the app; each browser session calls build_app anew."""
-    pn.extension("tabulator", "codeeditor", notifications=False)
-    home = Path(home) if home else playground_home()
-    store = Store(home=home)
-    # Runs a crashed server left behind are marked failed, not shown as running forever.
-    store.fail_interrupted()
-    # One worker waits with its imports done, so that a click trains at once.
-    jobs = Jobs(store, max_workers=TRAINING_WORKERS, time_limit=TRAINING_TIME_LIMIT, standby=True)
-    # An upload reaches the server as one base64 websocket message; Tornado drops a
-    # larger one than this without a word, so it follows the upload limit.
-    kwargs.setdefault("websocket_max_message_size", max_upload_bytes() * 4 // 3 + 2**20)
-    # Panel's built-in logins; with one, every user has projects of their own.
-    login = any(kwargs.get(option) for option in ("basic_auth", "oauth_provider"))
-
-    def session():
-        pn.state.onload(_start_warm_up)
-        return build_app(home, store, jobs, login=login)
-
-    return pn.serve(
-        session,
-        port=port,
-        show=show,
-        title="AI-Playground",
-        **kwargs,
-    )

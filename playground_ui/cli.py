@@ -16,16 +16,24 @@ import sys
 import warnings
 from pathlib import Path
 
-from runtime.dataset import DataError
-from runtime.executor import RunError
-from runtime.spec import SpecError, load_spec, parse_spec, save_spec, spec_to_dict
-from runtime.store import StoreError
+# The runtime's modules are imported by the commands that use them: together they
+# import pandas, pydantic and SQLAlchemy (~1 s), which `playground serve` leaves to a
+# thread started once it listens (playground_ui.server).
 
-USER_ERRORS = (SpecError, DataError, RunError, StoreError)
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """The errors a person can cause (a bad file, a wrong column, an invalid spec)."""
+    from runtime.dataset import DataError
+    from runtime.executor import RunError
+    from runtime.spec import SpecError
+    from runtime.store import StoreError
+
+    return (SpecError, DataError, RunError, StoreError)
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
     from runtime.defaults import default_spec
+    from runtime.spec import SpecError, save_spec
 
     if args.target is None and not args.cluster:
         raise SpecError("name the target column with --target COLUMN, or pass --cluster")
@@ -59,6 +67,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from runtime.executor import Runner
+    from runtime.spec import load_spec
 
     spec = load_spec(args.spec)
     Runner(spec, Path(args.spec).parent).check()
@@ -103,6 +112,7 @@ def _print_params(params: list[dict]) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from runtime.executor import Runner
+    from runtime.spec import load_spec
 
     spec = load_spec(args.spec)
     runner = Runner(spec, Path(args.spec).parent)
@@ -142,6 +152,7 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from runtime.executor import Runner
+    from runtime.spec import SpecError, load_spec
 
     spec = load_spec(args.spec)
     runner = Runner(spec, Path(args.spec).parent)
@@ -160,6 +171,7 @@ def _cmd_preview(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from generator.bundle import export
     from runtime.executor import Runner
+    from runtime.spec import load_spec
 
     spec = load_spec(args.spec)
     out = export(Runner(spec, Path(args.spec).parent), args.output)
@@ -168,8 +180,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:
-    from playground_ui.app import serve
-    from runtime.store import playground_home
+    from playground_ui.server import serve
+    from runtime.settings import playground_home
 
     home = Path(args.home) if args.home else playground_home()
     login = {}
@@ -186,6 +198,8 @@ def _cmd_ui(args: argparse.Namespace) -> int:
 
 
 def _open_runs(args: argparse.Namespace):
+    from runtime.store import StoreError
+
     """(store, projects by id, the runs asked for) from a home folder or a project."""
     from runtime.store import DATABASE_FILE, URL_VARIABLE, Store, playground_home
 
@@ -218,6 +232,8 @@ def _open_runs(args: argparse.Namespace):
 
 
 def _pick_run(runs: list, run_id: int, where: str):
+    from runtime.store import StoreError
+
     for run in runs:
         if run.id == run_id:
             return run
@@ -226,6 +242,8 @@ def _pick_run(runs: list, run_id: int, where: str):
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
+    from runtime.store import StoreError
+
     store, projects, runs = _open_runs(args)
     given = args.project_or_home
     where = f"the home {given}" if Path(given).expanduser().is_dir() else f"project {given!r}"
@@ -282,6 +300,7 @@ def _main_value(run) -> str:
 
 def _check_model(model: str | None, runs: list) -> None:
     from runtime.models import MODELS_BY_NAME
+    from runtime.store import StoreError
 
     if model and model not in MODELS_BY_NAME:
         trained = ", ".join(sorted({r.model for r in runs})) or "none yet"
@@ -304,6 +323,7 @@ def _print_diff(old, new, as_yaml: bool) -> int:
 def _export_run(store, run, output: str | None) -> int:
     from generator.bundle import export
     from runtime.executor import Runner
+    from runtime.store import StoreError
 
     if not output:
         raise StoreError(f"--export {run.id} needs -o OUT.zip (or a folder) to write to")
@@ -318,6 +338,7 @@ def _export_run(store, run, output: str | None) -> int:
 def _cmd_plots(args: argparse.Namespace) -> int:
     from runtime.executor import Runner
     from runtime.plots import all_plots, write_plots
+    from runtime.spec import load_spec
 
     spec = load_spec(args.spec)
     runner = Runner(spec, Path(args.spec).parent)
@@ -333,6 +354,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from runtime.executor import Runner
     from runtime.explain import explain_default, require_explanation
     from runtime.plots import explain_plots, write_plots
+    from runtime.spec import load_spec, parse_spec, save_spec, spec_to_dict
 
     spec = load_spec(args.spec)
     require_explanation(spec)  # before training, which may take a while
@@ -356,7 +378,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_tune(args: argparse.Namespace) -> int:
-    from runtime.spec import TuningSpec
+    from runtime.spec import SpecError, TuningSpec, load_spec, parse_spec, save_spec
     from runtime.tuning import Tuner
 
     spec = load_spec(args.spec)
@@ -560,7 +582,9 @@ def main(argv: list[str] | None = None) -> int:
             # output a person reads; the metrics speak for the model.
             warnings.simplefilter("ignore")
             return args.func(args)
-    except (*USER_ERRORS, OSError) as exc:
+    except Exception as exc:
+        if not isinstance(exc, (*user_errors(), OSError)):
+            raise
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
 

@@ -25,6 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# Defined with the settings (which `playground serve` reads before pandas loads).
+from runtime.settings import (  # noqa: F401 - this module's API too
+    DEFAULT_UPLOAD_LIMIT_MB,
+    UPLOAD_LIMIT_VARIABLE,
+    DataError,
+    max_upload_bytes,
+)
+
 # The read options a spec may set, per format. The generator renders them as
 # keyword arguments, so only these names are ever accepted.
 READ_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -89,31 +97,7 @@ BINARY_SIGNATURES = {
 }
 
 
-class DataError(ValueError):
-    """A data file that cannot be used, with a message a person can act on."""
-
-
 # -- size ----------------------------------------------------------------------------
-
-UPLOAD_LIMIT_VARIABLE = "PLAYGROUND_MAX_UPLOAD_MB"
-DEFAULT_UPLOAD_LIMIT_MB = 200
-
-
-def max_upload_bytes() -> int:
-    """The largest data file the playground reads: $PLAYGROUND_MAX_UPLOAD_MB, else 200 MB."""
-    given = os.environ.get(UPLOAD_LIMIT_VARIABLE, "").strip()
-    if not given:
-        return DEFAULT_UPLOAD_LIMIT_MB * 2**20
-    try:
-        megabytes = float(given)
-    except ValueError:
-        megabytes = math.nan
-    if not (math.isfinite(megabytes) and megabytes > 0):
-        raise DataError(
-            f"{UPLOAD_LIMIT_VARIABLE}={given!r}: the size limit is a number of megabytes, "
-            "e.g. 500"
-        )
-    return int(megabytes * 2**20)
 
 
 def check_size(name: str, size: int) -> None:

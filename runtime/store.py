@@ -73,9 +73,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from runtime.dataset import sha256_of
 from runtime.metrics import higher_is_better
+from runtime.settings import playground_home
 from runtime.spec import Spec, dump_spec, load_spec, loads_spec
 
-HOME_VARIABLE = "PLAYGROUND_HOME"
 URL_VARIABLE = "PLAYGROUND_DATABASE_URL"
 DATABASE_FILE = "playground.db"
 MODEL_FILE = "model.joblib"
@@ -105,11 +105,6 @@ SCHEMA_VERSION = 1
 
 class StoreError(ValueError):
     """A request the store cannot carry out, with a message a person can act on."""
-
-
-def playground_home() -> Path:
-    """`$PLAYGROUND_HOME`, or `~/.playground`."""
-    return Path(os.environ.get(HOME_VARIABLE) or Path.home() / ".playground").expanduser()
 
 
 # -- tables ----------------------------------------------------------------------------
