@@ -698,9 +698,11 @@ _SpecDumper.add_representer(str, _represent_str)
 # libyaml's emitter (the C dumper, when PyYAML was built with it) writes a spec
 # several times faster. Its text is byte-identical to the pure dumper's when every
 # string is one line of printable characters other than the line and paragraph
-# separators and the byte-order mark, and no key is empty: elsewhere it quotes
-# astral characters, folds long double-quoted lines at other places and writes an
-# empty key without "? ". tests/test_spec.py compares both over varied specs.
+# separators and the byte-order mark, and no key is empty or long: elsewhere it quotes
+# astral characters, folds long double-quoted lines at other places, writes an empty
+# key without "? ", and writes a long key with "? " past another length (more than
+# 128 bytes; the pure dumper: more than 122 characters, its "!!str" tag counted).
+# tests/test_spec.py compares both over varied specs.
 _LIBYAML_SAME = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
 
 if getattr(yaml, "__with_libyaml__", False):
@@ -718,12 +720,20 @@ def _libyaml_writes_same(value: Any) -> bool:
         return _LIBYAML_SAME.fullmatch(value) is not None
     if isinstance(value, dict):
         return all(
-            key != "" and _libyaml_writes_same(key) and _libyaml_writes_same(item)
+            _libyaml_writes_same_key(key) and _libyaml_writes_same(item)
             for key, item in value.items()
         )
     if isinstance(value, list):
         return all(_libyaml_writes_same(item) for item in value)
     return True  # numbers, booleans and None: the representer writes them, not the emitter
+
+
+def _libyaml_writes_same_key(key: Any) -> bool:
+    if not isinstance(key, str):
+        return True
+    # Both dumpers write it as a simple key, without "? ".
+    short = len(key) <= 122 and len(key.encode("utf-8")) <= 128
+    return key != "" and short and _libyaml_writes_same(key)
 
 
 def dump_spec(spec: Spec) -> str:

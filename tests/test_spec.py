@@ -9,7 +9,7 @@ import os
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from synthetic import (
     features_by_type,
@@ -601,6 +601,14 @@ def test_full_spec_takes_the_fast_path_and_writes_the_same_text():
     text=st.text(max_size=300),
     number=st.floats(allow_nan=True, allow_infinity=True) | st.integers(),
 )
+# Keys near 128 long: libyaml counts bytes where the pure dumper counts characters.
+@example(text="k" * 122, number=0)
+@example(text="k" * 123, number=0)
+@example(text="k" * 128, number=0)
+@example(text="\xa0" * 64, number=0)
+@example(text="\xa0" * 65, number=0)
+@example(text="\u0800" * 43, number=0)
+@example(text="0" + "\xa0" * 40 + "\u0800" * 20 + "\u1265", number=0.0)
 def test_libyaml_writes_the_same_text_where_the_fast_path_uses_it(text, number):
     # Documents shaped like a spec; where the check admits them, the C and pure
     # dumpers must write the same bytes.
@@ -612,6 +620,13 @@ def test_libyaml_writes_the_same_text_where_the_fast_path_uses_it(text, number):
     options = {"sort_keys": False, "allow_unicode": True, "width": 100}
     fast = yaml.dump(document, Dumper=spec_module._CSpecDumper, **options)
     assert fast == yaml.dump(document, Dumper=spec_module._SpecDumper, **options)
+
+
+def test_long_keys_go_to_the_pure_dumper():
+    assert spec_module._libyaml_writes_same({"k" * 122: 1})
+    assert not spec_module._libyaml_writes_same({"k" * 123: 1})
+    # 43 characters, 129 bytes in UTF-8.
+    assert not spec_module._libyaml_writes_same({"\u0800" * 43: 1})
 
 
 def test_without_libyaml_the_pure_dumper_writes(monkeypatch):
