@@ -57,6 +57,7 @@ import atexit
 import importlib
 import json
 import multiprocessing
+import multiprocessing.util
 import os
 import platform
 import queue
@@ -681,6 +682,10 @@ class Jobs:
         self._keep_standby = standby
         self._standby: _Standby | None = None
         self._closed = False
+        # At exit, multiprocessing joins every child process; a standby waits for a run
+        # and would never end. atexit calls handlers last in, first out, and importing
+        # multiprocessing.util (above) registered that join before this: the standby is
+        # stopped first.
         atexit.register(self.shutdown)
         if standby:
             timer = threading.Timer(STANDBY_DELAY, self._start_standby)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -58,3 +60,42 @@ def test_a_standby_worker_takes_the_next_run_and_is_replaced(store, monkeypatch)
     assert jobs._standby is None
     replacement.process.join(WAIT)
     assert not replacement.process.is_alive()
+
+
+EXIT_WITH_A_STANDBY = """
+import sys, time
+from runtime import jobs as jobs_module
+from runtime.jobs import Jobs
+from runtime.store import Store
+
+jobs_module.STANDBY_DELAY = 0.0
+jobs = Jobs(Store(home=sys.argv[1]), standby=True)
+deadline = time.monotonic() + 60
+while jobs._standby is None and time.monotonic() < deadline:
+    time.sleep(0.05)
+print(jobs._standby.process.pid, flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_process_with_a_standby_worker_exits_without_waiting_for_it(tmp_path):
+    # The server stopped with Ctrl+C ends as this script does: its standby must not
+    # keep it waiting at exit.
+    script = subprocess.run(
+        [sys.executable, "-c", EXIT_WITH_A_STANDBY, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        check=False,
+    )
+    assert script.returncode == 0, script.stderr
+    standby_pid = int(script.stdout.split()[0])
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        try:
+            os.kill(standby_pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the standby worker outlived its server")
