@@ -36,8 +36,9 @@ from runtime.dataset import (
 from runtime.defaults import default_spec, file_profile
 from runtime.executor import RunError, Runner, RunResult, StepPreview
 from runtime.explain import explain_default, require_explanation
-from runtime.jobs import Job, Jobs, plot_data_state, save_plot_data
+from runtime.jobs import Job, Jobs, mirror_to_mlflow, plot_data_state, save_plot_data
 from runtime.leaderboard import Entry, leaderboard
+from runtime.mlflow_mirror import mirror_plot_data
 from runtime.models import MODELS_BY_NAME, member_types
 from runtime.plots import Plot, explore_plots, result_plots
 from runtime.read_options import chosen_options, reread, workbook_sheets
@@ -717,6 +718,8 @@ class Workspace(param.Parameterized):
             )
             if problem is not None:
                 raise RunError(problem)
+            if self._result_run_id is not None:  # the worker would have added them too
+                mirror_to_mlflow(self.store, self._result_run_id, mirror_plot_data, "mlflow plots")
         return self.result_plots()
 
     # -- explanations --------------------------------------------------------------

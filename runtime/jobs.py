@@ -342,11 +342,11 @@ def _train_and_record(store: Store, run_id: int, progress: _Progress):
         server_gone = True  # the run stands; its plots can be computed when it is opened
     # After "finished", so the metrics wait for nothing; before the plots, so a run
     # whose plots are stopped or fail is mirrored all the same.
-    mirrored = _mirror(store, run_id, mirror_run, "mlflow")
+    mirrored = mirror_to_mlflow(store, run_id, mirror_run, "mlflow")
     return None if server_gone else (runner, result, folder, mirrored)
 
 
-def _mirror(store: Store, run_id: int, mirror, stage: str) -> bool:
+def mirror_to_mlflow(store: Store, run_id: int, mirror, stage: str) -> bool:
     """Copy the recorded run (or its plot data) to MLflow when asked; a failure there
     becomes a warning of the run. Its time is recorded when there was anything to do.
     Whether it was copied."""
@@ -387,7 +387,7 @@ def _plots_stage(
     except StoreError:
         return  # the project was deleted meanwhile
     if mirrored and problem is None:
-        _mirror(store, run_id, mirror_plot_data, "mlflow plots")
+        mirror_to_mlflow(store, run_id, mirror_plot_data, "mlflow plots")
 
 
 @contextmanager

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from synthetic import make_frame, spec_dict
 
+from playground_ui.state import Workspace
 from runtime.jobs import StageEvent, _work
 from runtime.mlflow_mirror import mirror_run
 from runtime.spec import parse_spec
@@ -119,6 +120,18 @@ def test_a_run_whose_plots_are_stopped_is_mirrored_without_them(store, tmp_path,
     logged_files = {a.path for a in client.list_artifacts(logged.info.run_id)}
     assert {"spec.yaml", "report.json"} <= logged_files
     assert "plots.json" not in logged_files
+
+    # Opened later, its plots computed with the button: they reach the MLflow run too.
+    store.history(run.project_id).push(run.spec)  # the project's spec, as the UI keeps it
+    workspace = Workspace(store.home, store=store)
+    try:
+        assert workspace.open_project(run.project_id) and workspace.open_run(run.id)
+        workspace.compute_result_plots()
+    finally:
+        workspace.jobs.shutdown()
+    logged_files = {a.path for a in client.list_artifacts(logged.info.run_id)}
+    assert "plots.json" in logged_files
+    assert store.run(run.id).warnings == []
 
 
 def test_a_failing_mirror_leaves_a_warning_not_a_failed_run(store, monkeypatch):
