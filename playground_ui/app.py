@@ -74,10 +74,24 @@ class StageViews(Mapping):
         return list(self._built)
 
 
-def _message(text: str, kind: str):
-    if not text:
-        return pn.Spacer(height=0)
-    return pn.pane.Alert(text, alert_type=ALERT[kind], sizing_mode="stretch_width", margin=(0, 10))
+def message_banner(ws: Workspace) -> pn.pane.Alert:
+    """The workspace's last message, one pane changed in place as messages come.
+
+    Replacing the pane (as `pn.bind` does) makes Bokeh walk every model of the page to
+    find what changed; under cProfile of a served session that walk was most of the
+    server's time after a click that trains or edits a step."""
+    banner = pn.pane.Alert(sizing_mode="stretch_width", margin=(0, 10))
+
+    def show(*_):
+        banner.param.update(
+            object=ws.message or "",
+            alert_type=ALERT[ws.message_kind],
+            visible=bool(ws.message),
+        )
+
+    ws.param.watch(show, ["message", "message_kind"])
+    show()
+    return banner
 
 
 def build_app(
@@ -100,15 +114,20 @@ def build_app(
     undo.on_click(lambda _: ws.undo())
     redo.on_click(lambda _: ws.redo())
 
-    def history_state(revision):
+    title = pn.pane.Markdown(margin=(12, 10))
+
+    def history_state(*_):
+        # Changed in place: a new pane per edit would make Bokeh re-walk the page.
         undo.disabled = ws.history is None or not ws.history.can_undo
         redo.disabled = ws.history is None or not ws.history.can_redo
-        name = f"**{ws.spec.name}** · {ws.spec.task}" if ws.spec else "no data yet"
-        return pn.pane.Markdown(name, margin=(12, 10))
+        title.object = f"**{ws.spec.name}** · {ws.spec.task}" if ws.spec else "no data yet"
+
+    ws.param.watch(history_state, "revision")
+    history_state()
 
     header = pn.Row(
         pn.pane.Markdown("## AI-Playground", margin=(0, 10)),
-        pn.bind(history_state, ws.param.revision),
+        title,
         pn.HSpacer(),
         undo,
         redo,
@@ -130,12 +149,13 @@ def build_app(
 
     tabs.param.watch(show_active, "active")
     show_active()
+    banner = message_banner(ws)
     app = pn.Column(
         header,
-        pn.bind(_message, ws.param.message, ws.param.message_kind),
+        banner,
         tabs,
         sizing_mode="stretch_width",
     )
     app.workspace = ws  # for tests and debugging
-    app.tabs, app.views = tabs, views
+    app.tabs, app.views, app.banner, app.title = tabs, views, banner, title
     return app

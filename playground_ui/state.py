@@ -146,8 +146,8 @@ class Workspace(param.Parameterized):
     # -- messages ----------------------------------------------------------
 
     def tell(self, text: str, kind: str = "info") -> None:
-        self.message_kind = kind
-        self.message = text
+        # One update, so watchers of both see the new pair once.
+        self.param.update(message_kind=kind, message=text)
 
     def _refuse(self, exc: Exception) -> bool:
         self.tell(str(exc), "error")

@@ -34,3 +34,24 @@ def test_an_edit_reaches_the_tab_in_front_and_the_others_when_shown(tmp_path):
     assert app.views[EXPLORE].shown.revision == ws.revision
     assert app.views[EXPLORE].shown.data_revision == ws.data_revision
     assert app.views["6 · Export"].shown.revision < ws.revision
+
+
+def test_messages_and_the_title_change_their_panes_in_place(tmp_path):
+    app = build_app(tmp_path)
+    app.get_root(Document())
+    ws, banner, title = app.workspace, app.banner, app.title
+    assert not banner.visible and title.object == "no data yet"
+
+    assert ws.load_example("penguins.csv")
+    assert app.objects[1] is banner and app.objects[0].objects[1] is title
+    assert title.object == f"**{ws.spec.name}** · {ws.spec.task}"
+
+    ws.tell("The file has no rows.", "error")
+    assert banner.visible and banner.object == "The file has no rows."
+    assert banner.alert_type == "danger"
+    ws.tell("Step 1 updated.", "success")
+    assert (banner.object, banner.alert_type) == ("Step 1 updated.", "success")
+    ws.tell("")
+    assert not banner.visible
+    # Still the same panes: nothing was replaced, so Bokeh had nothing to re-walk.
+    assert app.objects[1] is banner and app.objects[0].objects[1] is title
