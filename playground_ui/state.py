@@ -352,8 +352,12 @@ class Workspace(param.Parameterized):
         # A spec is never changed in place (an edit makes a new one): same object, same runner.
         if kept is not None and kept.spec is spec and kept.base_dir == Path(self.project_dir):
             return kept
-        self._runner = Runner(spec, self.project_dir)
-        return self._runner
+        runner = Runner(spec, self.project_dir)
+        if kept is not None and kept.base_dir == runner.base_dir:
+            # An edit's new spec shares the steps before the edited one: their keys too.
+            runner.reuse_keys(kept)
+        self._runner = runner
+        return runner
 
     def raw_data(self) -> pd.DataFrame:
         return self.runner().raw_data()

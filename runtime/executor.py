@@ -490,6 +490,34 @@ class Runner:
             digests[position] = _key(step.model_dump(mode="json"))
         return digests[position]
 
+    def reuse_keys(self, other: Runner) -> None:
+        """Take the chained keys `other` worked out for the steps both specs share.
+
+        An edit makes a new spec whose steps before the edited one are those of the
+        spec before it: their keys (on the same data, read the same way, for the same
+        target) are the same, and need not be digested again. Keys after the first
+        step that differs, and after the split, are this runner's own work.
+        """
+        mine, theirs = self.spec, other.spec
+        if mine.dataset != theirs.dataset or mine.target != theirs.target:
+            return
+        shared = 0
+        for step, their_step in zip(mine.steps, theirs.steps, strict=False):
+            if step != their_step:
+                break
+            shared += 1
+        # Copies (made without yielding to other threads), then filtered.
+        chain = dict(other.__dict__.get("_chain_keys", {}))
+        digests = dict(other.__dict__.get("_spec_digests", {}))
+        own_chain = self.__dict__.setdefault("_chain_keys", {})
+        for (position, data), key in chain.items():
+            if position <= shared:
+                own_chain.setdefault((position, data), key)
+        own_digests = self.__dict__.setdefault("_spec_digests", {})
+        for position, digest in digests.items():
+            if position <= shared:
+                own_digests.setdefault(position, digest)
+
     @cached_property
     def _read_call(self) -> str:
         return _renderer().read_call(self.spec.dataset)

@@ -207,3 +207,55 @@ def test_edits_of_the_last_step_preview_what_a_fresh_cache_computes(ws):
         shown = ws.preview(last(ws))
         fresh = Runner(ws.spec, ws.project_dir, cache=PrefixCache()).preview(last(ws))
         pd.testing.assert_frame_equal(shown.after, fresh.after)
+
+
+def fresh_keys(ws: Workspace) -> list[str]:
+    return step_keys(ws.spec, ws.project_dir)
+
+
+def session_keys(ws: Workspace) -> list[str]:
+    runner = ws.runner()
+    return [runner._prefix_key(i) for i in range(len(ws.spec.steps) + 1)]
+
+
+def test_the_next_specs_runner_takes_the_keys_of_the_steps_before_the_edit(ws, monkeypatch):
+    digested: list[int] = []
+    real = Runner._step_digest
+    monkeypatch.setattr(
+        Runner, "_step_digest", lambda runner, i: digested.append(i) or real(runner, i)
+    )
+    n = last(ws)
+    assert session_keys(ws) == fresh_keys(ws)
+    digested.clear()
+    scale_by(ws, "minmax")
+    # The edit's check worked out the edited step's key only; the others were taken over.
+    assert digested == [n]
+    keys = session_keys(ws)
+    assert keys == fresh_keys(ws)
+
+    # An edit of the first step: nothing is shared, every key is worked out again.
+    digested.clear()
+    assert ws.update_step(1, {**ws.spec.steps[0].params, "strategy": "mean"}), ws.message
+    assert digested == [1]
+    edited_keys = session_keys(ws)
+    assert digested == list(range(1, n + 1))
+    assert edited_keys == fresh_keys(ws)
+    assert all(a != b for a, b in zip(edited_keys[1:], keys[1:], strict=True))
+
+    # Undo goes back to the spec before: its keys again, as a fresh runner has them.
+    ws.undo()
+    assert session_keys(ws) == keys
+
+
+def test_keys_are_not_taken_from_another_target_or_data_read_otherwise(ws):
+    before = ws.runner()
+    session_keys(ws)
+    data = spec_to_dict(ws.spec)
+    assert ws.set_target("island"), ws.message
+    runner = Runner(ws.spec, ws.project_dir)
+    runner.reuse_keys(before)
+    assert runner.__dict__.get("_chain_keys", {}) == {}
+    data["dataset"]["read_options"] = {**data["dataset"]["read_options"], "sep": ";"}
+    runner = Runner(parse_spec(data), ws.project_dir)
+    runner.reuse_keys(before)
+    assert runner.__dict__.get("_chain_keys", {}) == {}
