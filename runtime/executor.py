@@ -640,15 +640,17 @@ class Runner:
         with self._one_look():
             before = self._frame_before(index).data
             after = self._frame_after(index).data
-        names_before, names_after = set(before.columns), set(after.columns)
+        # As lists: iterating a frame's columns (Arrow-backed strings) converts each name.
+        listed_before, listed_after = before.columns.tolist(), after.columns.tolist()
+        names_before, names_after = set(listed_before), set(listed_after)
         return StepPreview(
             index=index,
             type=step.type,
             stage=self._stage_of(index),
             rows_before=len(before),
             rows_after=len(after),
-            columns_added=[c for c in after.columns if c not in names_before],
-            columns_removed=[c for c in before.columns if c not in names_after],
+            columns_added=[c for c in listed_after if c not in names_before],
+            columns_removed=[c for c in listed_before if c not in names_after],
             before=before,
             after=after,
         )
