@@ -375,6 +375,7 @@ def notes(product_last: dict, save_yaml: float) -> str:
     ms = 1e3
     hand_last = product_last["hand"]
     over = product_last["drawn"] - hand_last
+    ratios = product_last["ratios"]
     return f"""
 **How it was measured.** A seeded {ROWS:,} × 20 CSV (12 numeric columns with 5 % gaps,
 6 categorical columns, a date text column, a binary target, 1 % duplicated rows) in a
@@ -450,9 +451,12 @@ cached read's key and columns: ~0.45 ms, done once a preview so that a changed f
 refused), rendering the edited step's module (~0.25 ms) and compiling and executing it
 (~0.35 ms: the runtime runs the code the export holds, and an edited step is new code),
 checking the step's columns (~0.25 ms) and the cache lookups; the keys themselves now
-cost ~0.03 ms. Drawing the outline and first rows adds ~0.5 ms. So about 3 ms are fixed
-and the ratio depends on the fit's time: with the fit near 8 ms (a quiet machine) it is
-about 1.2–1.35×, under load lower. Off the critical path, the next tick writes the spec
+cost ~0.03 ms. Drawing the outline and first rows adds ~0.5 ms. Summed, these parts
+are up to ~3 ms beside a fit of 8–14 ms (medians of parts do not add up to the median
+click); the fit's own time varies by more than that from one click to the next (this
+run's paired ratios range from {min(ratios):.2f}× to {max(ratios):.2f}×), so the median
+ratio moves with the load: about 1.2–1.35× with the fit near 8 ms, lower when a loaded
+machine slows the fit more than the fixed part. Off the critical path, the next tick writes the spec
 ({product_last["save"] * ms:.1f} ms: libyaml's YAML and an SQLite transaction), refreshes
 the code panel ({product_last["code"] * ms:.1f} ms: rendering preprocessing.py and
 formatting it with ruff, a spec not formatted before) and draws the statistics
