@@ -139,6 +139,9 @@ class Workspace(param.Parameterized):
         # cache keys and rendered modules, so the preview after an edit (and the next
         # one) finds the frames the edit's check computed without working them out again.
         self._runner: Runner | None = None
+        # The preview an edit computed to accept itself, with the revision it belongs to:
+        # the first `preview` of that step at that revision returns it (`_handed_preview`).
+        self._handoff: tuple[int, Spec, int, StepPreview] | None = None
         # The run shown as the result, and its folder: its worker saves the plot data there.
         self._result_run_id: int | None = None
         self._result_folder: Path | None = None
@@ -349,8 +352,12 @@ class Workspace(param.Parameterized):
         # A spec is never changed in place (an edit makes a new one): same object, same runner.
         if kept is not None and kept.spec is spec and kept.base_dir == Path(self.project_dir):
             return kept
-        self._runner = Runner(spec, self.project_dir)
-        return self._runner
+        runner = Runner(spec, self.project_dir)
+        if kept is not None and kept.base_dir == runner.base_dir:
+            # An edit's new spec shares the steps before the edited one: their keys too.
+            runner.reuse_keys(kept)
+        self._runner = runner
+        return runner
 
     def raw_data(self) -> pd.DataFrame:
         return self.runner().raw_data()
@@ -365,6 +372,7 @@ class Workspace(param.Parameterized):
         self.history.push(spec)
         self.spec = spec
         self.revision += 1
+        self._handoff = None
 
     def change(self, edit, done: str = "", check_step=None, schedule_save=None) -> bool:
         """Apply `edit` (a function changing a spec dict in place) if the result validates.
@@ -388,18 +396,23 @@ class Workspace(param.Parameterized):
         if spec == self.spec:
             return True
         index = check_step(spec) if check_step else None
+        checked = None
         if index is not None:
             try:
-                self.runner(spec).preview(index)
+                checked = self.runner(spec).preview(index)
             except USER_ERRORS as exc:
                 return self._refuse(exc)
         if schedule_save is None:
             self._push(spec)
+        else:
+            self.history.push_later(spec)
+            self.spec = spec
+            self.revision += 1
+        # The edit's own check is the preview the view asks for next (`preview(index)`).
+        self._handoff = None if checked is None else (self.revision, spec, index, checked)
+        if schedule_save is None:
             self.tell(done or "Saved.", "success")
             return True
-        self.history.push_later(spec)
-        self.spec = spec
-        self.revision += 1
 
         def save() -> None:
             self.save_pending()
@@ -428,12 +441,14 @@ class Workspace(param.Parameterized):
         if self.history is not None and self.history.can_undo:
             self.spec = self.history.undo()
             self.revision += 1
+            self._handoff = None
             self.tell("Undone.")
 
     def redo(self) -> None:
         if self.history is not None and self.history.can_redo:
             self.spec = self.history.redo()
             self.revision += 1
+            self._handoff = None
             self.tell("Redone.")
 
     # -- target, task and columns ----------------------------------------------
@@ -595,11 +610,27 @@ class Workspace(param.Parameterized):
         }
 
     def preview(self, index: int) -> StepPreview | None:
+        handed = self._handed_preview(index)
+        if handed is not None:
+            return handed
         try:
             return self.runner().preview(index)
         except USER_ERRORS as exc:
             self._refuse(exc)
             return None
+
+    def _handed_preview(self, index: int) -> StepPreview | None:
+        """The preview of step `index` that the edit making the current spec computed to
+        accept itself, once: the view's preview right after the edit is that same
+        computation, and needs neither its keys nor its frames looked up again. Any
+        other step, spec or revision, or a second call, previews as usual."""
+        handoff, self._handoff = self._handoff, None
+        if handoff is None:
+            return None
+        revision, spec, step, preview = handoff
+        if revision == self.revision and spec is self.spec and step == index:
+            return preview
+        return None
 
     # -- split, model, evaluation --------------------------------------------------
 

@@ -34,7 +34,7 @@ from runtime.dataset import (
 )
 from runtime.models import MODELS_BY_NAME, size_warning
 from runtime.preview_stats import changed_columns, column_summary, missing_count
-from runtime.spec import Spec, spec_to_dict, steps_using
+from runtime.spec import Spec, steps_using
 from runtime.steps import STEPS_BY_NAME
 
 
@@ -435,34 +435,108 @@ class Runner:
     # -- previews ----------------------------------------------------------
 
     def _prefix_key(self, upto: int, after_split: bool | None = None) -> str:
-        # A preview asks for the keys of every earlier step: the spec's parts are
-        # worked out once per runner (whose spec, like its modules, is fixed), the
-        # data's hash is checked on every call.
+        """The cache key of the data after step `upto` (0: as read, or sampled).
+
+        Keys are chained: step k's key is the digest of step k-1's key and of step k
+        alone, so the keys of a 10-step spec cost ten small digests, not the digests
+        of 1, 2, ... 10 steps. Any change to the data, the read options, the target,
+        the sample or an earlier enabled step changes every later key. After the
+        split, the spec's columns, task, classes, split and seed belong to it too.
+        """
+        # The spec's parts are worked out once per runner (whose spec, like its
+        # modules, is fixed); the data's hash is checked on every call.
         digest = self.data_sha256()
         sample = self.sample_key()  # a sample is other data
         memo = self.__dict__.setdefault("_prefix_keys", {})
         memo_key = (upto, after_split, digest, tuple(sample or ()))
         if memo_key in memo:
             return memo[memo_key]
-        if "_spec_dict" not in self.__dict__:
-            self._spec_dict = spec_to_dict(self.spec)
-        spec = self._spec_dict
-        steps = [s for s in spec["steps"][:upto] if s["enabled"]]
-        first_pipeline = next(
+        split = after_split
+        if split is None:
+            first = self._first_pipeline_step
+            split = first is not None and upto >= first
+        key = self._steps_key(upto, digest, sample)
+        if split:
+            key = _key("after the split", key, self._split_parts)
+        memo[memo_key] = key
+        return key
+
+    def _steps_key(self, upto: int, digest: str, sample: list[int] | None) -> str:
+        """The chained key of the enabled steps 1..`upto` on this data (no split)."""
+        chain = self.__dict__.setdefault("_chain_keys", {})
+        data = (digest, tuple(sample or ()))
+        # Clean steps see the file as read_data reads it (format and options) and
+        # may use TARGET (drop_missing_target), so both belong to every key.
+        done = 0
+        key = chain.get((0, data))
+        if key is None:
+            key = _key("data", digest, self._read_call, self.spec.target, sample)
+            chain[(0, data)] = key
+        for position in range(upto, 0, -1):  # resume after the last key worked out
+            if (position, data) in chain:
+                done, key = position, chain[(position, data)]
+                break
+        for position in range(done + 1, upto + 1):
+            if self.spec.steps[position - 1].enabled:  # a disabled step changes nothing
+                key = _key("step", key, self._step_digest(position))
+            chain[(position, data)] = key
+        return key
+
+    def _step_digest(self, position: int) -> str:
+        """The digest of step `position`'s type, parameters and state, once per runner."""
+        digests = self.__dict__.setdefault("_spec_digests", {})
+        if position not in digests:
+            step = self.spec.steps[position - 1]
+            digests[position] = _key(step.model_dump(mode="json"))
+        return digests[position]
+
+    def reuse_keys(self, other: Runner) -> None:
+        """Take the chained keys `other` worked out for the steps both specs share.
+
+        An edit makes a new spec whose steps before the edited one are those of the
+        spec before it: their keys (on the same data, read the same way, for the same
+        target) are the same, and need not be digested again. Keys after the first
+        step that differs, and after the split, are this runner's own work.
+        """
+        mine, theirs = self.spec, other.spec
+        if mine.dataset != theirs.dataset or mine.target != theirs.target:
+            return
+        shared = 0
+        for step, their_step in zip(mine.steps, theirs.steps, strict=False):
+            if step != their_step:
+                break
+            shared += 1
+        # Copies (made without yielding to other threads), then filtered.
+        chain = dict(other.__dict__.get("_chain_keys", {}))
+        digests = dict(other.__dict__.get("_spec_digests", {}))
+        own_chain = self.__dict__.setdefault("_chain_keys", {})
+        for (position, data), key in chain.items():
+            if position <= shared:
+                own_chain.setdefault((position, data), key)
+        own_digests = self.__dict__.setdefault("_spec_digests", {})
+        for position, digest in digests.items():
+            if position <= shared:
+                own_digests.setdefault(position, digest)
+
+    @cached_property
+    def _read_call(self) -> str:
+        return _renderer().read_call(self.spec.dataset)
+
+    @cached_property
+    def _first_pipeline_step(self) -> int | None:
+        """The first enabled step after the split (a derive or learn step), if any."""
+        return next(
             (i for i, s in self.spec.active_steps() if STEPS_BY_NAME[s.type].stage != "clean"),
             None,
         )
-        split = after_split
-        if split is None:
-            split = first_pipeline is not None and upto >= first_pipeline
-        # Clean steps see the file as read_data reads it (format and options) and
-        # may use TARGET (drop_missing_target), so both belong to every key.
-        read_call = _renderer().read_call(self.spec.dataset)
-        parts: list[Any] = [digest, read_call, self.spec.target, steps, sample]
-        if split:
-            parts += [spec["columns"], spec["task"], spec["classes"], spec["split"], spec["seed"]]
-        memo[memo_key] = key = _key(*parts)
-        return key
+
+    @cached_property
+    def _split_parts(self) -> str:
+        """The digest of what the split depends on besides the rows it splits."""
+        parts = self.spec.model_dump(
+            mode="json", include={"columns", "task", "classes", "split", "seed"}
+        )
+        return _key(parts)
 
     def _frame_before(self, index: int) -> Frame:
         """The frame a step at position `index` receives."""
@@ -566,15 +640,17 @@ class Runner:
         with self._one_look():
             before = self._frame_before(index).data
             after = self._frame_after(index).data
-        names_before, names_after = set(before.columns), set(after.columns)
+        # As lists: iterating a frame's columns (Arrow-backed strings) converts each name.
+        listed_before, listed_after = before.columns.tolist(), after.columns.tolist()
+        names_before, names_after = set(listed_before), set(listed_after)
         return StepPreview(
             index=index,
             type=step.type,
             stage=self._stage_of(index),
             rows_before=len(before),
             rows_after=len(after),
-            columns_added=[c for c in after.columns if c not in names_before],
-            columns_removed=[c for c in before.columns if c not in names_after],
+            columns_added=[c for c in listed_after if c not in names_before],
+            columns_removed=[c for c in listed_before if c not in names_after],
             before=before,
             after=after,
         )
