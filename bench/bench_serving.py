@@ -9,6 +9,7 @@ app.main:app`) on loopback in a subprocess. The bench process loads the same
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
@@ -195,25 +196,51 @@ def handler_parts(
         finally:
             app.ONE_VALUE_ARRAYS = made
 
+    def warm(fn, repeat: int) -> float:
+        """The median seconds of `fn` called back to back: timed() collects garbage
+        before each call, which leaves a microsecond-scale part's code and data out
+        of the CPU caches and times it several times over (the server's own
+        Server-Timing gives what a request's cost is after the model's)."""
+        fn()
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    def full_collection(frozen: bool) -> float:
+        """The seconds of one full garbage collection in this process (the model,
+        the libraries and the bench's data alive), frozen as the app's start-up
+        freezes them or not."""
+        if frozen:
+            gc.freeze()
+        try:
+            return timed(lambda: gc.collect(2), 5)
+        finally:
+            gc.unfreeze()
+
     def one_row_checks():
         columns = app.columns_of([app.Row.model_validate_json(row_body).model_dump(by_alias=True)])
         app.unseen_values(columns, 1, app.in_row_body)
         return columns
 
     return {
-        "one row: parse and check (Row), columns, warnings": timed(one_row_checks, row_repeat),
-        "one row: build DataFrame (to_frame)": timed(lambda: app.to_frame(row_columns), row_repeat),
-        "one row: answer as JSON (answer)": timed(lambda: app.answer(row_answer, 1.0), row_repeat),
-        "one row: build DataFrame, text arrays made per request": timed(
+        "one row: parse and check (Row), columns, warnings": warm(one_row_checks, row_repeat),
+        "one row: build DataFrame (to_frame)": warm(lambda: app.to_frame(row_columns), row_repeat),
+        "one row: answer as JSON (answer)": warm(lambda: app.answer(row_answer, 1.0), row_repeat),
+        "one row: build DataFrame, text arrays made per request": warm(
             frame_without_start_up_arrays, row_repeat
         ),
         # The frame as it was built before: a Series per column cast with astype.
-        "one row: build DataFrame the former way (as_series)": timed(
+        "one row: build DataFrame the former way (as_series)": warm(
             lambda: pd.DataFrame(
                 {c["name"]: app.as_series(c, row_columns[c["name"]]) for c in app.INPUT_SCHEMA}
             ),
             row_repeat,
         ),
+        "full garbage collection in this process": full_collection(frozen=False),
+        "full garbage collection, objects alive at start-up frozen": full_collection(frozen=True),
         "one row: model (pipeline.predict)": timed(
             lambda: pipeline.predict(row_frame), row_repeat // 4
         ),
@@ -232,9 +259,19 @@ def handler_parts(
     }
 
 
+def server_timing(response) -> dict[str, float]:
+    """The answer's Server-Timing header as milliseconds by name: the model's own
+    time (`model`) and the app's time on the request (`app`)."""
+    metrics = {}
+    for metric in response.headers["server-timing"].split(","):
+        name, _, duration = metric.strip().partition(";dur=")
+        metrics[name] = float(duration)
+    return metrics
+
+
 def server_model_ms(response) -> float:
     """The model's milliseconds in the server, from the answer's Server-Timing header."""
-    return float(response.headers["server-timing"].split("dur=")[1])
+    return server_timing(response)["model"]
 
 
 def row_pairs(post, predict, count: int, warmup: int) -> dict[str, list[float]]:
@@ -244,14 +281,16 @@ def row_pairs(post, predict, count: int, warmup: int) -> dict[str, list[float]]:
     for _ in range(warmup):
         post()
         predict()
-    times = {"api": [], "direct": [], "server_model": []}
+    times = {"api": [], "direct": [], "server_model": [], "server_app": []}
     for i in range(count):
         for step in ("api", "direct") if i % 2 == 0 else ("direct", "api"):
             start = time.perf_counter()
             result = post() if step == "api" else predict()
             times[step].append(time.perf_counter() - start)
             if step == "api":
-                times["server_model"].append(server_model_ms(result) / 1e3)
+                timing = server_timing(result)
+                times["server_model"].append(timing["model"] / 1e3)
+                times["server_app"].append(timing["app"] / 1e3)
     return times
 
 
@@ -260,6 +299,10 @@ def added_ms(times: dict[str, list[float]]) -> dict[str, float]:
     and against the model's time in the server for the same request."""
     paired = [a - d for a, d in zip(times["api"], times["direct"], strict=True)]
     served = [a - m for a, m in zip(times["api"], times["server_model"], strict=True)]
+    # The app's own work in the server beyond the model, and the rest: HTTP on both
+    # sides, the client and the handoffs between the processes.
+    own = [a - m for a, m in zip(times["server_app"], times["server_model"], strict=True)]
+    http = [a - s for a, s in zip(times["api"], times["server_app"], strict=True)]
     return {
         "paired median": statistics.median(paired) * 1e3,
         "paired min": min(paired) * 1e3,
@@ -268,6 +311,10 @@ def added_ms(times: dict[str, list[float]]) -> dict[str, float]:
         "api": statistics.median(times["api"]) * 1e3,
         "direct": statistics.median(times["direct"]) * 1e3,
         "server model": statistics.median(times["server_model"]) * 1e3,
+        "app median": statistics.median(own) * 1e3,
+        "app min": min(own) * 1e3,
+        "http median": statistics.median(http) * 1e3,
+        "http min": min(http) * 1e3,
     }
 
 
@@ -398,7 +445,10 @@ def run(quick: bool) -> Section:
                 served = np.array([p["prediction"] for p in post(path, body).json()["predictions"]])
                 identical[path] = bool(np.array_equal(served, expected))
             # Rounds of rows, direct, columns so that a neighbour's load hits all alike.
-            times = {"rows": [], "direct": [], "columns": [], "rows model": [], "columns model": []}
+            times = {kind: [] for kind in ("rows", "direct", "columns")}
+            times |= {
+                f"{kind} {part}": [] for kind in ("rows", "columns") for part in ("model", "app")
+            }
             pipeline.predict(batch)
             for _ in range(rounds):
                 for kind in ("rows", "direct", "columns"):
@@ -408,7 +458,9 @@ def run(quick: bool) -> Section:
                     else:
                         path = "/predict/batch" if kind == "rows" else "/predict/columns"
                         response = post(path, batch_body if kind == "rows" else column_body)
-                        times[f"{kind} model"].append(server_model_ms(response) / 1e3)
+                        timing = server_timing(response)
+                        times[f"{kind} model"].append(timing["model"] / 1e3)
+                        times[f"{kind} app"].append(timing["app"] / 1e3)
                     times[kind].append(time.perf_counter() - start)
 
         stack_count = 10 if quick else 150
@@ -431,7 +483,9 @@ def run(quick: bool) -> Section:
             f"median of {row_count} paired differences (POST /predict − predict on the one-row "
             f"frame, alternating); medians POST {forest['api']:.2f} ms, predict "
             f"{forest['direct']:.2f} ms; against the model's time in the server on the same "
-            f"request: {forest['served median']:.2f} ms added",
+            f"request: {forest['served median']:.2f} ms added, of which the app's own work in the "
+            f"server {forest['app median']:.2f} ms (Server-Timing app − model) and HTTP with "
+            f"the client {forest['http median']:.2f} ms",
         ),
         Goal(
             f"batch of {n_batch:,} rows: throughput against predict",
@@ -463,6 +517,18 @@ def run(quick: bool) -> Section:
                 "min": result["served min"],
             },
             {
+                "measure": f"one row, {label}: app's own time in server beyond the model "
+                "(Server-Timing app − model) (ms)",
+                "median": result["app median"],
+                "min": result["app min"],
+            },
+            {
+                "measure": f"one row, {label}: POST /predict − app's time in server "
+                "(HTTP, client) (ms)",
+                "median": result["http median"],
+                "min": result["http min"],
+            },
+            {
                 "measure": f"one row, {label}: POST /predict / predict / model in server (ms)",
                 "median": f"{result['api']:.3f} / {result['direct']:.3f} / "
                 f"{result['server model']:.3f}",
@@ -482,6 +548,14 @@ def run(quick: bool) -> Section:
                 "measure": f"{label}: model time in server (ms)",
                 "median": median[f"{kind} model"] * 1e3,
                 "min": min(times[f"{kind} model"]) * 1e3,
+            }
+        )
+        beyond = [a - m for a, m in zip(times[f"{kind} app"], times[f"{kind} model"], strict=True)]
+        table.append(
+            {
+                "measure": f"{label}: app's own time in server beyond the model (ms)",
+                "median": statistics.median(beyond) * 1e3,
+                "min": min(beyond) * 1e3,
             }
         )
     table += [
@@ -545,7 +619,7 @@ def run(quick: bool) -> Section:
         parts=", ".join(
             f"{part} {seconds * 1e3:.1f} ms"
             for part, seconds in parts.items()
-            if not part.startswith("one row")
+            if not part.startswith(("one row", "full garbage"))
         ),
         row_parts=", ".join(
             f"{part[9:]} {parts[part] * 1e3:.2f} ms"
