@@ -4,15 +4,19 @@ values, and leave every bad batch to Row's per-row validation and its errors."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import importlib.util
 import math
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
 from pydantic import ConfigDict, Field, ValidationError, create_model
+from sklearn.dummy import DummyRegressor
 from synthetic import make_frame, model_steps, spec_dict, write_frame
 
 from generator import bundle, render
@@ -123,7 +127,8 @@ def test_a_valid_batch_is_checked_by_column_and_scored_as_row_by_row(service):
     batch = module.Batch.model_validate({"rows": rows})
     assert all(type(row) is dict for row in batch.rows), "the column check was not taken"
     records = validated_records(module, rows)
-    pd.testing.assert_frame_equal(module.to_frame(batch._columns), per_row_frame(module, records))
+    # Missing values of the same kind too (text through Arrow arrays, numbers as NaN).
+    assert_same_frame(module.to_frame(batch._columns), per_row_frame(module, records))
     warnings, errors = module.unseen_values(
         batch._columns, len(rows), lambda i, name: ["body", i, name]
     )
@@ -347,3 +352,29 @@ def test_unseen_categories_refused_in_a_column_body_name_column_and_row(service,
     body = module.Columns.model_validate(column_body(rows))
     _, errors = module.unseen_values(body._columns, len(rows), module.in_columns_body)
     assert [e["loc"] for e in errors] == [["body", "cat_a", 2]]
+
+
+def test_start_up_freezes_what_lives_as_long_as_the_process(service, tmp_path, monkeypatch):
+    """After loading the model the app freezes the objects alive then, so the garbage
+    collector's full passes during requests no longer walk the model and libraries;
+    what requests make later is still collected."""
+    module, _ = service
+    model = tmp_path / "model.joblib"
+    joblib.dump(DummyRegressor().fit([[0.0], [1.0]], [0.0, 1.0]), model)
+    monkeypatch.setattr(module, "MODEL_PATH", model)
+
+    async def start_up() -> tuple[int, object]:
+        async with module.lifespan(module.app):
+            return gc.get_freeze_count(), module.app.state.pipeline
+
+    gc.unfreeze()
+    try:
+        frozen, loaded = asyncio.run(start_up())
+        assert frozen > 1000 and isinstance(loaded, DummyRegressor)
+        later = [[]]
+        later.append(later)
+        assert gc.is_tracked(later)
+        del later
+        assert gc.collect() >= 1
+    finally:
+        gc.unfreeze()

@@ -79,6 +79,24 @@ def post_raw(url: str, path: str, body: bytes, chunked: bool = False) -> tuple[i
         connection.close()
 
 
+def post_timed(url: str, path: str, body: dict) -> tuple[int, dict[str, float]]:
+    """POST `body` as JSON; the status and the answer's Server-Timing metrics (ms)."""
+    address = urlparse(url)
+    connection = HTTPConnection(address.hostname, address.port, timeout=60)
+    try:
+        headers = {"Content-Type": "application/json"}
+        connection.request("POST", path, body=json.dumps(body).encode(), headers=headers)
+        response = connection.getresponse()
+        response.read()
+        timing = {}
+        for metric in response.getheader("Server-Timing", "").split(","):
+            name, _, duration = metric.strip().partition(";dur=")
+            timing[name] = float(duration)
+        return response.status, timing
+    finally:
+        connection.close()
+
+
 def field_errors(body: str) -> list[tuple[list, str]]:
     return [(e["loc"], e["type"]) for e in json.loads(body)["detail"]]
 
@@ -135,6 +153,18 @@ def test_unseen_values_are_scored_with_a_warning_naming_them(api, project):
     warnings = " | ".join(body["warnings"])
     assert "island: 'Atlantis' was not seen in training" in warnings
     assert re.search(r"flipper_length_mm: 1000.0 is outside the training range \[", warnings)
+
+
+def test_answers_give_the_models_time_and_the_apps_own(api, project):
+    """Server-Timing: the model's time and the app's time on the whole request
+    (which holds the model's), on answers and refusals alike."""
+    row = complete_row(project)
+    for path, body in (("/predict", row), ("/predict/batch", {"rows": [row, row]})):
+        status, timing = post_timed(api, path, body)
+        assert status == 200 and set(timing) == {"model", "app"}, (path, timing)
+        assert 0 < timing["model"] <= timing["app"], (path, timing)
+    status, timing = post_timed(api, "/predict", {**row, "island": 3})
+    assert status == 422 and set(timing) == {"app"} and timing["app"] > 0
 
 
 def test_batches_are_limited_in_rows_and_bytes(api, project):
