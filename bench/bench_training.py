@@ -310,14 +310,23 @@ def run(quick: bool = False) -> Section:
         session = _UiSession(tmp / "home", data_path, spec)
         try:
             plots: list[float] = []
+            # Every click's worker stages, and its time outside the worker's.
+            worker_train: list[float] = []
+            around: list[float] = []
 
             def click() -> float:
                 metrics, shown = session.train()
                 plots.append(shown)
+                timings = session.last_run_timings()
+                worker_train.append(timings["train"])
+                around.append(metrics - timings["total"])
                 return metrics
 
             by_ui = paired(click, hand, pairs["ui"], warm)
             ui_plots = statistics.median(plots[warm:])
+            worker_ratio = statistics.median(
+                ratio(t, h) for t, h in zip(worker_train[warm:], by_ui.baseline, strict=True)
+            )
             stages = session.last_run_timings()
             gaps["the UI's run"] = _largest_gap(session.ws.runs()[0].metrics, hand_report)
         finally:
@@ -422,7 +431,8 @@ def run(quick: bool = False) -> Section:
         train=stages.get("train", 0.0),
         save=stages.get("save", 0.0),
         worker=worker,
-        outside=ui - worker,
+        outside=statistics.median(around[warm:]),
+        worker_ratio=worker_ratio,
         after=ui_plots - ui,
         script=script_wall,
         imports=start_up,
@@ -520,17 +530,18 @@ are a new process's first calls.
 
 The UI path, click to metrics: the worker's stages took read data {read:.2f} s, train
 {train:.2f} s, save {save:.2f} s ({worker:.2f} s in the worker until the run was
-recorded); {outside:.2f} s more went to handing the run to the worker, recording it and
-reading it back, and the size check before submitting. The run is recorded and its
-metrics shown before its plots; a standby worker with its imports done, warmed by
-training a tiny made-up spec once (runtime/warm_up.py), takes the run; the next standby
-starts once no run is training. What keeps it above Runner.run, timed this session
-(load average 2-4): the worker is a new process for every run, and its first run of a
-real-sized spec still pays first uses the 300-row warm-up does not reach (in a process
-that did the standby's imports and warm-up, the first Runner.run of this spec took
-1.51-1.61 s, the next ones 1.43-1.49 s: 0.08-0.15 s, 5-10 %, of CPU time alike); the
-worker's train stage was 1.16-1.18× the hand-written run beside it, where Runner.run in
-this process is about 1.05×. Around the worker, about 0.1 s: the size check 0.002 s,
+recorded, last run); {outside:.2f} s more (median of the clicks) went to handing the run
+to the worker, recording it and reading it back, and the size check before submitting;
+the worker's train stage took {worker_ratio:.2f}× the hand-written run of its pair. The
+run is recorded and its metrics shown before its plots; a standby worker with its
+imports done, warmed by training a tiny made-up spec once (runtime/warm_up.py), takes
+the run; the next standby starts once no run is training. What keeps it above
+Runner.run, timed this session (load average 2-4): the worker is a new process for every
+run, and its first run of a real-sized spec still pays first uses the 300-row warm-up
+does not reach (in a process that did the standby's imports and warm-up, the first
+Runner.run of this spec took 1.51-1.61 s, the next ones 1.43-1.49 s: 0.08-0.15 s, 5-10
+%, of CPU time alike; at a load average of 3-4 the worker's train stage took 1.16-1.18×
+the hand-written run beside it). Around the worker, 0.1-0.15 s: the size check 0.002 s,
 submitting 0.013 s, from the worker's end of recording to the session's wake-up
 0.03-0.08 s, and reading the run back 0.04-0.10 s (finish_training loads the pickled
 pipeline, 0.01-0.035 s, and parses the run's spec with PyYAML's pure-Python safe loader,
@@ -538,10 +549,10 @@ pipeline, 0.01-0.035 s, and parses the run's spec with PyYAML's pure-Python safe
 preprocessing.py rendered with black, report.json) about 0.03 s. Live training curves
 cost nothing measurable (Runner.run with and without them: 1.44 s and 1.51 s, medians of
 six alternated runs). What would cut it is in the Jobs worker and the store, not in this
-benchmark or the code it runs: a warm-up that reaches this size or a worker kept for
-the next run, and showing the metrics before the pipeline is unpickled. Click to plots
-took {after:.2f} s more (the plots stage {plots:.2f} s in the worker): permutation
-importance (every input column shuffled five times on 1,000 test rows, predicting
-through the whole pipeline) and the learning curve (the pipeline fitted on growing
-samples in every fold) cost most.
+benchmark or the code it runs: a warm-up that reaches this size or a worker kept for the
+next run, and showing the metrics before the pipeline is unpickled. Click to plots took
+{after:.2f} s more (the plots stage {plots:.2f} s in the worker): permutation importance
+(every input column shuffled five times on 1,000 test rows, predicting through the whole
+pipeline) and the learning curve (the pipeline fitted on growing samples in every fold)
+cost most.
 """
