@@ -433,6 +433,9 @@ def run(quick: bool = False) -> Section:
         worker=worker,
         outside=statistics.median(around[warm:]),
         worker_ratio=worker_ratio,
+        around_all=statistics.median(around[warm:])
+        + stages.get("read data", 0.0)
+        + stages.get("save", 0.0),
         after=ui_plots - ui,
         script=script_wall,
         imports=start_up,
@@ -536,23 +539,25 @@ the worker's train stage took {worker_ratio:.2f}× the hand-written run of its p
 run is recorded and its metrics shown before its plots; a standby worker with its
 imports done, warmed by training a tiny made-up spec once (runtime/warm_up.py), takes
 the run; the next standby starts once no run is training. What keeps it above
-Runner.run, timed this session (load average 2-4): the worker is a new process for every
-run, and its first run of a real-sized spec still pays first uses the 300-row warm-up
-does not reach (in a process that did the standby's imports and warm-up, the first
-Runner.run of this spec took 1.51-1.61 s, the next ones 1.43-1.49 s: 0.08-0.15 s, 5-10
-%, of CPU time alike; at a load average of 3-4 the worker's train stage took 1.16-1.18×
-the hand-written run beside it). Around the worker, 0.1-0.15 s: the size check 0.002 s,
-submitting 0.013 s, from the worker's end of recording to the session's wake-up
-0.03-0.08 s, and reading the run back 0.04-0.10 s (finish_training loads the pickled
-pipeline, 0.01-0.035 s, and parses the run's spec with PyYAML's pure-Python safe loader,
-0.006 s, 0.0007 s with its C loader); and the worker's save stage (model.joblib,
-preprocessing.py rendered with black, report.json) about 0.03 s. Live training curves
-cost nothing measurable (Runner.run with and without them: 1.44 s and 1.51 s, medians of
-six alternated runs). What would cut it is in the Jobs worker and the store, not in this
-benchmark or the code it runs: a warm-up that reaches this size or a worker kept for the
-next run, and showing the metrics before the pipeline is unpickled. Click to plots took
-{after:.2f} s more (the plots stage {plots:.2f} s in the worker): permutation importance
-(every input column shuffled five times on 1,000 test rows, predicting through the whole
-pipeline) and the learning curve (the pipeline fitted on growing samples in every fold)
-cost most.
+Runner.run: the work around the training, {around_all:.2f} s in this run (the worker's
+read and save stages and the time around the worker above), and at times a new worker
+process's first run of a real-sized spec, which still pays first uses the 300-row
+warm-up does not reach. Measured separately this session: in a process that did the
+standby's imports and warm-up, the first Runner.run of this spec took 1.51-1.61 s, the
+next ones 1.43-1.49 s (0.08-0.15 s, 5-10 %, of CPU time alike); at a load average of 3-4
+the worker's train stage took 1.16-1.18× the hand-written run beside it, in quieter runs
+(like this one's, above) about Runner.run's ratio. Around the worker, 0.1-0.15 s in
+clicks timed step by step at that load: the size check 0.002 s, submitting 0.013 s, from
+the worker's end of recording to the session's wake-up 0.03-0.08 s, and reading the run
+back 0.04-0.10 s (finish_training loads the pickled pipeline, 0.01-0.035 s, and parses
+the run's spec with PyYAML's pure-Python safe loader, 0.006 s, 0.0007 s with its C
+loader); and the worker's save stage (model.joblib, preprocessing.py rendered with
+black, report.json) about 0.03 s. Live training curves cost nothing measurable
+(Runner.run with and without them: 1.44 s and 1.51 s, medians of six alternated runs).
+What would cut it is in the Jobs worker and the store, not in this benchmark or the code
+it runs: a warm-up that reaches this size or a worker kept for the next run, and showing
+the metrics before the pipeline is unpickled. Click to plots took {after:.2f} s more
+(the plots stage {plots:.2f} s in the worker): permutation importance (every input
+column shuffled five times on 1,000 test rows, predicting through the whole pipeline)
+and the learning curve (the pipeline fitted on growing samples in every fold) cost most.
 """
