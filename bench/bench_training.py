@@ -545,8 +545,8 @@ process's first run of a real-sized spec, which still pays first uses the 300-ro
 warm-up does not reach. Measured separately this session: in a process that did the
 standby's imports and warm-up, the first Runner.run of this spec took 1.51-1.61 s, the
 next ones 1.43-1.49 s (0.08-0.15 s, 5-10 %, of CPU time alike); at a load average of 3-4
-the worker's train stage took 1.16-1.18× the hand-written run beside it, in quieter runs
-(like this one's, above) about Runner.run's ratio. Around the worker, 0.1-0.15 s in
+the worker's train stage took 1.16-1.18× the hand-written run beside it (this run's
+figure is above; Runner.run's is in the first goal). Around the worker, 0.1-0.15 s in
 clicks timed step by step at that load: the size check 0.002 s, submitting 0.013 s, from
 the worker's end of recording to the session's wake-up 0.03-0.08 s, and reading the run
 back 0.04-0.10 s (finish_training loads the pickled pipeline, 0.01-0.035 s, and parses
