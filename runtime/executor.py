@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,16 @@ def read_key(sha: str, dataset) -> str:
     return _key("read", sha, _renderer().read_call(dataset))
 
 
+@lru_cache(maxsize=512)
+def compiled(source: str, filename: str) -> types.CodeType:
+    """The code object of rendered `source`, compiled once per process.
+
+    Only the code is shared: every load executes it into a new module, whose
+    functions, classes and globals are its own, so modules stay independent.
+    """
+    return compile(source, filename, "exec")
+
+
 def load_modules(preprocessing_source: str, train_source: str | None = None):
     """Execute rendered sources as the modules `preprocessing` and `train`.
 
@@ -83,7 +93,7 @@ def load_modules(preprocessing_source: str, train_source: str | None = None):
     """
     prep = types.ModuleType("preprocessing")
     # Running the rendered code is the point: it is the code we export.
-    exec(compile(preprocessing_source, "preprocessing.py", "exec"), prep.__dict__)  # noqa: S102
+    exec(compiled(preprocessing_source, "preprocessing.py"), prep.__dict__)  # noqa: S102
     if train_source is None:
         return prep, None
     return prep, load_beside(prep, "train", train_source)
@@ -116,7 +126,7 @@ def load_beside(prep: types.ModuleType, name: str, source: str) -> types.ModuleT
     module = types.ModuleType(name)
     module.__file__ = f"{name}.py"  # train.py derives its default data path from it
     with standing_in(prep):
-        exec(compile(source, f"{name}.py", "exec"), module.__dict__)  # noqa: S102
+        exec(compiled(source, f"{name}.py"), module.__dict__)  # noqa: S102
     return module
 
 
