@@ -368,11 +368,14 @@ class Workspace(param.Parameterized):
 
     # -- the spec's history ------------------------------------------------------
 
-    def _push(self, spec: Spec) -> None:
-        self.history.push(spec)
+    def _push(self, spec: Spec, later: bool = False) -> None:
+        """Make `spec` the current version; with `later`, written on the store's next use."""
+        if later:
+            self.history.push_later(spec)
+        else:
+            self.history.push(spec)
         self.spec = spec
         self.revision += 1
-        self._handoff = None
 
     def change(self, edit, done: str = "", check_step=None, schedule_save=None) -> bool:
         """Apply `edit` (a function changing a spec dict in place) if the result validates.
@@ -402,12 +405,7 @@ class Workspace(param.Parameterized):
                 checked = self.runner(spec).preview(index)
             except USER_ERRORS as exc:
                 return self._refuse(exc)
-        if schedule_save is None:
-            self._push(spec)
-        else:
-            self.history.push_later(spec)
-            self.spec = spec
-            self.revision += 1
+        self._push(spec, later=schedule_save is not None)
         # The edit's own check is the preview the view asks for next (`preview(index)`).
         self._handoff = None if checked is None else (self.revision, spec, index, checked)
         if schedule_save is None:
@@ -441,14 +439,12 @@ class Workspace(param.Parameterized):
         if self.history is not None and self.history.can_undo:
             self.spec = self.history.undo()
             self.revision += 1
-            self._handoff = None
             self.tell("Undone.")
 
     def redo(self) -> None:
         if self.history is not None and self.history.can_redo:
             self.spec = self.history.redo()
             self.revision += 1
-            self._handoff = None
             self.tell("Redone.")
 
     # -- target, task and columns ----------------------------------------------
