@@ -343,3 +343,27 @@ def data_notes(
                 f"is read as {types[column]} — fix those cells to use it as a date"
             )
     return notes
+
+
+# Models a family search tries besides the spec's own: tree ensembles work on any
+# preprocessed columns; a linear model only where the steps scale the numbers.
+SEARCHED_TREE_MODELS = {
+    "binary": ("extra_trees_classifier", "random_forest_classifier", "xgboost_classifier"),
+    "multiclass": ("extra_trees_classifier", "random_forest_classifier", "xgboost_classifier"),
+    "regression": ("extra_trees_regressor", "random_forest_regressor", "xgboost_regressor"),
+}
+SEARCHED_LINEAR_MODEL = {
+    "binary": "logistic_regression",
+    "multiclass": "logistic_regression",
+    "regression": "ridge",
+}
+
+
+def suggested_models(spec: Spec) -> list[str]:
+    """The models the Tune tab proposes to search besides model.type (tuning.models)."""
+    if spec.task not in SEARCHED_TREE_MODELS or MODELS_BY_NAME[spec.model.type].ensemble:
+        return []
+    models = list(SEARCHED_TREE_MODELS[spec.task])
+    if any(step.type == "scale" for _, step in spec.active_steps()):
+        models.append(SEARCHED_LINEAR_MODEL[spec.task])
+    return [name for name in models if name != spec.model.type]

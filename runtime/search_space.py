@@ -84,6 +84,19 @@ def declared_dimension(param: Param) -> Dimension | None:
     return Dimension(param.name, kind, search["low"], search["high"], bool(search.get("log")))
 
 
+def candidate_overrides(
+    space: dict[str, dict[str, Any]], model: str, own: str
+) -> dict[str, dict[str, Any]]:
+    """The tuning.space overrides of one model a search may choose: its keys written
+    "model.parameter", and for model.type (`own`) the bare parameter names too."""
+    overrides = {}
+    for key, given in space.items():
+        prefix, dot, name = key.rpartition(".")
+        if (dot and prefix == model) or (not dot and model == own):
+            overrides[name] = given
+    return overrides
+
+
 def resolve_space(
     model: ModelType, overrides: dict[str, dict[str, Any]], where: str = "tuning.space"
 ) -> list[Dimension]:

@@ -26,7 +26,7 @@ from runtime.metrics import DEFAULT_TUNING_METRIC, metrics_for
 from runtime.models import CLASSIFICATION, MODELS_BY_NAME, member_types, models_for_task
 from runtime.params import ParamError, validate_params
 from runtime.plots import EXPLAIN_VIEWS, EXPLORE_VIEWS, PLOTS_BY_NAME
-from runtime.search_space import resolve_space
+from runtime.search_space import candidate_overrides, resolve_space
 from runtime.steps import STAGES, STEPS_BY_NAME
 
 SPEC_VERSION = 2
@@ -246,6 +246,10 @@ class TuningSpec(_Strict):
     # the same folds stops there. On titanic it ran 65 trials in 40 s where none ran 34.
     pruner: Literal["none", "median", "successive_halving"] = "median"
     space: dict[str, SpaceOverride] = Field(default_factory=dict)
+    # Other models of the task the search may choose instead of model.type, each over
+    # its declared ranges (tuning.space narrows model.type's alone). Empty: the search
+    # tunes model.type's parameters only.
+    models: list[str] = Field(default_factory=list, max_length=20)
     # Ship tune.py (and a tuning section in the notebook) with the export.
     export_search: bool = False
     # The Optuna study name; None: one derived from the spec, so a rerun resumes it.
@@ -417,17 +421,65 @@ class Spec(_Strict):
                 f"tuning.metric: {tuning.metric!r} is not a metric of a {self.task} task; "
                 f"choose one of {', '.join(metrics)}"
             )
+        self._check_tuning_models()
         decl = MODELS_BY_NAME[self.model.type]
-        overrides = {name: o.given() for name, o in tuning.space.items()}
+        given = {name: o.given() for name, o in tuning.space.items()}
+        candidates = [self.model.type, *tuning.models]
+        for key in given:
+            prefix, dot, _ = key.rpartition(".")
+            if dot and prefix not in candidates:
+                raise ValueError(
+                    f"tuning.space.{key}: {prefix!r} is not a model of the search; "
+                    f"write a parameter of {self.model.type} bare, or prefix it with one of "
+                    f"{', '.join(candidates)}"
+                )
         try:
-            space = resolve_space(decl, overrides)
+            spaces = {
+                name: resolve_space(
+                    MODELS_BY_NAME[name],
+                    candidate_overrides(given, name, self.model.type),
+                    "tuning.space" if name == self.model.type else f"tuning.space.{name}",
+                )
+                for name in candidates
+            }
         except ParamError as exc:
             raise ValueError(str(exc)) from None
-        if not any(d.searched for d in space):
+        space = spaces[self.model.type]
+        if not any(d.searched for d in space) and not tuning.models:
             tunable = [p.name for p in decl.params if p.kind in ("int", "float", "choice", "bool")]
             raise ValueError(
                 f"tuning.space: no parameter of {self.model.type} is searched; give at least "
                 f"one a range or choices (its parameters: {', '.join(tunable) or 'none'})"
+            )
+
+    def _check_tuning_models(self) -> None:
+        """tuning.models: models of the task, none an ensemble, searched by TPE or at random.
+
+        Duplicates and model.type itself are dropped: model.type is always a candidate."""
+        tuning = self.tuning
+        allowed = [m.name for m in member_types(self.task)]
+        for name in tuning.models:
+            if name not in allowed:
+                raise ValueError(
+                    f"tuning.models: {name!r} is not a model a {self.task} search can choose; "
+                    f"choose among {', '.join(allowed)}"
+                )
+        tuning.models = [
+            name
+            for i, name in enumerate(tuning.models)
+            if name != self.model.type and name not in tuning.models[:i]
+        ]
+        if not tuning.models:
+            return
+        if MODELS_BY_NAME[self.model.type].ensemble is not None:
+            raise ValueError(
+                f"tuning.models: {self.model.type} is an ensemble, which a search cannot "
+                "choose among; make model.type one of the models or clear tuning.models"
+            )
+        if tuning.method == "grid":
+            raise ValueError(
+                "tuning.models: a grid search tunes one model; choose method tpe or random "
+                "to search several, or clear tuning.models"
             )
 
     def _check_label_column(self, names: list[str]) -> None:
