@@ -145,10 +145,13 @@ def render_reader(dataset: DatasetSpec) -> str:
     return f"import pandas as pd\n\n\ndef read_data(path):\n    {body}\n"
 
 
-def estimator_code(model_type: str, params: dict) -> str:
-    """`Class(**params)` of one declared model, inside its wrapper if it has one."""
+def estimator_code(model_type: str, params: dict, spread: str | None = None) -> str:
+    """`Class(**params)` of one declared model, inside its wrapper if it has one.
+
+    `spread` names a dict variable whose items are passed first (`**spread`)."""
     decl = MODELS_BY_NAME[model_type]
-    args = [f"{name}={py_literal(value)}" for name, value in params.items()]
+    args = [f"**{spread}"] if spread else []
+    args += [f"{name}={py_literal(value)}" for name, value in params.items()]
     args += [f"{name}={py_literal(value)}" for name, value in decl.fixed]
     if decl.seed_arg:
         args.append(f"{decl.seed_arg}=SEED")

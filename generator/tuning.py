@@ -12,13 +12,14 @@ import re
 from generator.render import (
     cv_imports,
     environment,
+    estimator_code,
     format_code,
     merge_imports,
     training_context,
 )
 from runtime.metrics import direction
-from runtime.models import MODELS_BY_NAME
-from runtime.search_space import GRID_POINTS, resolve_space
+from runtime.models import MODELS_BY_NAME, member_types
+from runtime.search_space import GRID_POINTS, candidate_overrides, resolve_space
 from runtime.spec import Spec
 
 
@@ -28,9 +29,16 @@ def tuning_context(spec: Spec) -> dict:
     if tuning is None:
         raise ValueError("the spec has no tuning section")
     decl = MODELS_BY_NAME[spec.model.type]
-    dimensions = resolve_space(decl, {n: o.given() for n, o in tuning.space.items()})
+    given = {n: o.given() for n, o in tuning.space.items()}
+    dimensions = resolve_space(decl, candidate_overrides(given, decl.name, decl.name))
     defaults = {p.name: p.default for p in decl.params}
+    candidates = searched_models(spec, given)
     return {
+        "candidates": candidates,
+        # XGBoost, one of the searched models, refuses some column names (build_pipeline
+        # gives it values alone when it is the spec's model).
+        "values_only": any(c["module"] == "xgboost" for c in candidates)
+        and MODELS_BY_NAME[spec.model.type].module != "xgboost",
         "tuning": tuning,
         "metric": tuning.metric,
         "direction": direction(tuning.metric),
@@ -50,11 +58,48 @@ def tuning_context(spec: Spec) -> dict:
     }
 
 
+def searched_models(spec: Spec, given: dict[str, dict]) -> list[dict]:
+    """The models a family search chooses among (none unless tuning.models is set), in
+    catalog order: whichever of them is model.type, the tuned spec's search is the same.
+
+    Each: its name, its dimensions, the code of a new estimator taking the trial's
+    parameters as `params` (the others: the spec's for model.type, else as declared),
+    its first trial (the declared defaults the space holds) and its imports."""
+    if not spec.tuning.models:
+        return []
+    chosen = {spec.model.type, *spec.tuning.models}
+    candidates = []
+    for decl in member_types(spec.task):
+        if decl.name not in chosen:
+            continue
+        dimensions = resolve_space(decl, candidate_overrides(given, decl.name, spec.model.type))
+        defaults = {p.name: p.default for p in decl.params}
+        others = spec.model.params if decl.name == spec.model.type else defaults
+        tuned = {d.name for d in dimensions}
+        fixed = {name: value for name, value in others.items() if name not in tuned}
+        candidates.append(
+            {
+                "name": decl.name,
+                "module": decl.module,
+                "dimensions": dimensions,
+                "code": estimator_code(decl.name, fixed, spread="params"),
+                "starting_point": {
+                    f"{decl.name}.{d.name}": defaults[d.name]
+                    for d in dimensions
+                    if d.searched and d.contains(defaults[d.name])
+                },
+                "imports": decl.import_lines,
+            }
+        )
+    return candidates
+
+
 def render_tune(spec: Spec, data_filename: str, formatted: bool = True) -> str:
     env = environment()
     context = training_context(spec)
     context.update(tuning_context(spec))
     imports = context["training_imports"] + cv_imports(spec)
+    imports += [line for c in context["candidates"] for line in c["imports"]]
     imports += [
         "import argparse",
         "import json",

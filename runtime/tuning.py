@@ -8,6 +8,7 @@ checks the result:
     tuner = Tuner(spec, base_dir, storage=None)   # PLAYGROUND_OPTUNA_STORAGE, or SQLite
     outcome = tuner.tune(trials=30, workers=2, on_progress=print)
     outcome.spec          # model.params = the best parameters, tuning.best filled
+    outcome.model         # the best trial's model (tuning.models: it may replace model.type)
 
 Studies live in Optuna storage: by default a SQLite file in PLAYGROUND_HOME,
 else any Optuna storage URL (PostgreSQL for several machines). A study's name
@@ -138,7 +139,8 @@ def progress_of(study: optuna.Study, total: int, started: float) -> Progress:
 
 @dataclass
 class TuningOutcome:
-    spec: Spec  # the tuned spec: best parameters in model.params, tuning.best filled
+    spec: Spec  # the tuned spec: best model and parameters in model, tuning.best filled
+    model: str
     params: dict[str, Any]
     value: float
     refit_value: float
@@ -268,7 +270,10 @@ class Tuner:
             )
         module = self.module()
         best = study.best_trial
-        params = module.best_parameters(study)
+        if self.spec.tuning.models:
+            model, params = module.best_model(study)
+        else:
+            model, params = self.spec.model.type, module.best_parameters(study)
         # The same objective, with the best parameters fixed: it must give the same value.
         folds = module.preprocessed_folds(self.train_df())
         refit = module.objective(optuna.trial.FixedTrial(best.params), folds)
@@ -277,16 +282,35 @@ class Tuner:
                 f"the best parameters refitted give {refit!r}, but the study recorded "
                 f"{best.value!r}; the model is not deterministic with these settings"
             )
-        tuned = self.spec.model_copy(deep=True)
-        tuned.model.params.update(params)
+        tuned = spec_to_dict(with_model(self.spec, model, params))
         trials = len(study.get_trials(deepcopy=False, states=FINISHED))
-        tuned.tuning.best = TuningBest(
+        tuned["tuning"]["best"] = TuningBest(
             value=best.value, trial=best.number, trials=trials, study=self.study_name
-        )
-        tuned = parse_spec(spec_to_dict(tuned))  # the tuned values checked like any others
+        ).model_dump()
+        tuned = parse_spec(tuned)  # the tuned values checked like any others
         return TuningOutcome(
-            tuned, params, best.value, refit, self.study_name, self.storage_url, trials
+            tuned, model, params, best.value, refit, self.study_name, self.storage_url, trials
         )
+
+
+def with_model(spec: Spec, model: str, params: dict[str, Any]) -> Spec:
+    """The spec with `params` tuned for `model`: model.type's own parameters updated, or,
+    when the search chose another of tuning.models, that model in its place, its other
+    parameters as declared. The tuned spec searches the same models: the replaced model
+    joins tuning.models, and its tuning.space ranges are kept under its name."""
+    tuned = spec.model_copy(deep=True)
+    if model == spec.model.type:
+        tuned.model.params.update(params)
+        return tuned
+    own = spec.model.type
+    tuning = tuned.tuning
+    tuning.models = [own if name == model else name for name in tuning.models]
+    tuning.space = {
+        key if "." in key else f"{own}.{key}": override for key, override in tuning.space.items()
+    }
+    tuned.model.type = model
+    tuned.model.params = dict(params)
+    return tuned
 
 
 class TuningJob:

@@ -167,6 +167,11 @@ def test_decision_rules_and_tuning_are_black_clean():
     tuning = {"method": "tpe", "n_trials": 3, "cv_folds": 3, "export_search": True}
     bundles = [synthetic_sources("binary", forest, decision=d) for d in decisions]
     bundles += [synthetic_sources(task, model, tuning=tuning) for task, model in TUNED]
+    # Searches over several models, one inside a decision threshold.
+    bundles += [
+        synthetic_sources(task, model, tuning=dict(tuning, models=models), **extra)
+        for (task, model), models, extra in zip(TUNED, SEARCHED_MODELS, DECIDED, strict=True)
+    ]
     sources = {}
     for i, bundle in enumerate(bundles):
         for name, source in bundle.items():
@@ -180,6 +185,14 @@ TUNED = [
     ("regression", {"type": "random_forest_regressor", "params": {"n_estimators": 10}}),
     ("multiclass", {"type": "logistic_regression", "params": {}}),
 ]
+
+
+SEARCHED_MODELS = [
+    ["random_forest_classifier", "logistic_regression"],
+    ["xgboost_regressor", "ridge", "svm_regressor"],
+    ["xgboost_classifier", "gaussian_nb"],
+]
+DECIDED = [{"decision": {"rule": "max_f1"}}, {}, {}]
 
 
 # Real data and hand-written specs: a tuned classifier (its tune.py), credit risk,

@@ -1,0 +1,182 @@
+"""A search over several models (tuning.models): the spec's checks, the rendered
+search, the tuned spec that may change its model, and the exported search repeating
+the runtime's."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+
+import optuna
+import pytest
+import yaml
+from reports import TOLERANCE, assert_same_report
+from test_reproduction import run
+from test_tuning import PENGUINS, ROOT, SPEC, spec_with
+
+from generator.bundle import export
+from generator.tuning import render_tune
+from runtime.defaults import default_spec, suggested_models
+from runtime.executor import Runner
+from runtime.spec import SpecError, parse_spec, spec_to_dict
+from runtime.tuning import Tuner
+
+# Cheap models of penguins' measurements: the spec's decision tree, naive Bayes and a
+# small forest (its size narrowed by a prefixed tuning.space key).
+WINE = ROOT / "examples" / "data" / "wine.csv"
+MODELS = ["random_forest_classifier", "gaussian_nb"]
+SPACE = {
+    "max_depth": {"low": 1, "high": 6},
+    "random_forest_classifier.n_estimators": {"low": 5, "high": 20},
+}
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A folder holding penguins and test_tuning's spec."""
+    (tmp_path / "data").mkdir()
+    shutil.copy(PENGUINS, tmp_path / "data" / "penguins.csv")
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(SPEC, sort_keys=False))
+    return tmp_path
+
+
+def family_spec(**tuning) -> dict:
+    data = spec_with(**{"models": MODELS, "space": SPACE, **tuning})
+    # Naive Bayes takes no missing values; the trees would.
+    measurements = [c["name"] for c in data["columns"] if c["type"] == "numeric"]
+    data["steps"].append({"type": "impute_numeric", "params": {"columns": measurements}})
+    return data
+
+
+# -- the spec section ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tuning", "fragment"),
+    [
+        ({"models": ["ridge"]}, "'ridge' is not a model a multiclass search can choose"),
+        (
+            {"models": ["average_ensemble_classifier"]},
+            "'average_ensemble_classifier' is not a model a multiclass search can choose",
+        ),
+        ({"models": ["gaussian_nb"], "method": "grid"}, "a grid search tunes one model"),
+        (
+            {"models": ["gaussian_nb"], "space": {"knn_classifier.n_neighbors": {"low": 1}}},
+            "'knn_classifier' is not a model of the search",
+        ),
+        (
+            {"models": ["gaussian_nb"], "space": {"gaussian_nb.alpha": {"low": 1, "high": 2}}},
+            "'alpha' is not a parameter of gaussian_nb",
+        ),
+    ],
+)
+def test_models_are_checked(tuning, fragment):
+    with pytest.raises(SpecError) as exc:
+        parse_spec(spec_with(**tuning))
+    assert fragment in str(exc.value)
+
+
+def test_the_spec_model_and_repeats_are_dropped_from_the_list():
+    spec = parse_spec(
+        spec_with(
+            models=["gaussian_nb", "decision_tree_classifier", "gaussian_nb", "svm_classifier"]
+        )
+    )
+    assert spec.tuning.models == ["gaussian_nb", "svm_classifier"]
+
+
+@pytest.mark.parametrize(("data", "target"), [(PENGUINS, "species"), (WINE, "cultivar")])
+def test_suggested_models_add_a_linear_model_only_where_numbers_are_scaled(data, target, tmp_path):
+    spec = default_spec(data, target, tmp_path)
+    scaled = "scale" in [step.type for step in spec.steps]
+    suggested = suggested_models(spec)
+    assert spec.model.type not in suggested
+    assert "extra_trees_classifier" in suggested
+    assert ("logistic_regression" in [spec.model.type, *suggested]) == scaled
+    assert parse_spec({**spec_to_dict(spec), "tuning": {"models": suggested}}).tuning.models
+
+
+# -- the search --------------------------------------------------------------------------
+
+
+def test_every_model_is_tried_first_at_its_defaults_then_the_best_replaces_the_model(project):
+    spec = parse_spec(family_spec())
+    storage = f"sqlite:///{project / 'families.db'}"
+    outcome = Tuner(spec, project, storage, study="families").tune(trials=8)
+    trials = optuna.load_study(study_name="families", storage=storage).trials
+    # In catalog order, each at the declared defaults the space holds.
+    first = [t.params["model"] for t in trials[:3]]
+    assert first == ["random_forest_classifier", "gaussian_nb", "decision_tree_classifier"]
+    assert trials[1].params["gaussian_nb.var_smoothing"] == 1e-09
+    assert trials[0].params["random_forest_classifier.min_samples_leaf"] == 1
+    assert len(trials) == 8
+
+    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    best = max(complete, key=lambda t: t.value)
+    assert outcome.model == best.params["model"] and outcome.value == best.value
+    tuned = outcome.spec
+    assert tuned.model.type == outcome.model
+    assert {k: tuned.model.params[k] for k in outcome.params} == outcome.params
+    assert tuned.tuning.best.value == outcome.value == outcome.refit_value
+    # The tuned spec searches the same models in the same order from the same points.
+    assert sorted([tuned.model.type, *tuned.tuning.models]) == sorted(
+        ["decision_tree_classifier", *MODELS]
+    )
+    assert search_of(tuned) == search_of(spec)
+
+
+def search_of(spec) -> str:
+    """The models and the first trials of a spec's rendered search."""
+    source = render_tune(spec, "penguins.csv")
+    return source[source.index("MODELS = ") : source.index("def split_data")]
+
+
+def test_queued_starting_points_do_not_outrun_the_trial_budget(project):
+    spec = parse_spec(family_spec())
+    storage = f"sqlite:///{project / 'budget.db'}"
+    Tuner(spec, project, storage, study="budget").tune(trials=2)
+    study = optuna.load_study(study_name="budget", storage=storage)
+    finished = [t for t in study.trials if t.state.is_finished()]
+    assert [t.params["model"] for t in finished] == ["random_forest_classifier", "gaussian_nb"]
+
+
+def test_a_replaced_model_keeps_its_ranges_under_its_name(project):
+    spec = parse_spec(family_spec())
+    outcome = Tuner(spec, project, f"sqlite:///{project / 'keep.db'}").tune(trials=6)
+    tuned = outcome.spec
+    # Seeded: another model beats the decision tree on these trials.
+    assert tuned.model.type != "decision_tree_classifier"
+    assert "decision_tree_classifier" in tuned.tuning.models
+    assert tuned.tuning.space["decision_tree_classifier.max_depth"].given() == SPACE["max_depth"]
+
+
+def test_export_repeats_the_search_and_reproduces_the_chosen_model(project, tmp_path_factory):
+    import papermill
+
+    spec = parse_spec(family_spec(export_search=True))
+    outcome = Tuner(spec, project, f"sqlite:///{project / 'export.db'}").tune(trials=6)
+    runner = Runner(outcome.spec, project)
+    result = runner.run()
+    # train.py's cross-validation (same folds) scores the chosen model as the study did.
+    assert result.report["cross_validation"]["mean"]["accuracy"] == pytest.approx(
+        outcome.value, rel=0, abs=TOLERANCE
+    )
+    bundle = tmp_path_factory.mktemp("families")
+    export(runner, bundle, result)
+    run([sys.executable, "train.py", "--out", "train-out"], cwd=bundle)
+    assert_same_report(json.loads((bundle / "train-out/metrics.json").read_text()), result.report)
+    papermill.execute_notebook(
+        str(bundle / "notebook.ipynb"),
+        str(bundle / "notebook.out.ipynb"),
+        parameters={"output_dir": "nb-out", "tuning_trials": 6},
+        kernel_name="python3",
+        cwd=str(bundle),
+        progress_bar=False,
+    )
+    assert_same_report(json.loads((bundle / "nb-out/metrics.json").read_text()), result.report)
+    run([sys.executable, "tune.py", "--trials", "6", "--out", "tune-out"], cwd=bundle)
+    found = json.loads((bundle / "tune-out/tuning.json").read_text())
+    assert found["model"] == outcome.model
+    assert found["params"] == outcome.params
+    assert found["value"] == pytest.approx(outcome.value, rel=0, abs=TOLERANCE)
