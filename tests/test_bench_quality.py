@@ -36,3 +36,15 @@ def test_the_sklearn_datasets_are_the_shared_csvs(tmp_path, monkeypatch):
     assert frame.shape == (178, 14) and frame["cultivar"].nunique() == 3
     with pytest.raises(FileNotFoundError, match="PLAYGROUND_BENCH_DATASETS"):
         bench_quality.read_dataset(bench_quality.DATASETS[0])
+
+
+def test_a_few_datasets_can_be_chosen_to_study(monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_BENCH_QUALITY_ONLY", "penguins, diabetes")
+    chosen = [d.file for d in bench_quality.chosen_datasets(quick=False)]
+    assert chosen == ["penguins.csv", "diabetes.csv"]
+    monkeypatch.delenv("PLAYGROUND_BENCH_QUALITY_ONLY")
+    assert len(bench_quality.chosen_datasets(quick=False)) == 8
+    assert [d.file for d in bench_quality.chosen_datasets(quick=True)] == [
+        "wine.csv",
+        "diabetes.csv",
+    ]
