@@ -103,6 +103,7 @@ def render_tune(spec: Spec, data_filename: str, formatted: bool = True) -> str:
     imports += [
         "import argparse",
         "import json",
+        "import time",
         "from pathlib import Path",
         "import optuna",
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import time
 
 import optuna
 import pytest
@@ -180,3 +181,18 @@ def test_export_repeats_the_search_and_reproduces_the_chosen_model(project, tmp_
     assert found["model"] == outcome.model
     assert found["params"] == outcome.params
     assert found["value"] == pytest.approx(outcome.value, rel=0, abs=TOLERANCE)
+
+
+def test_past_its_deadline_a_trial_stops_after_its_fold_once_one_has_completed(project):
+    tuner = Tuner(parse_spec(family_spec()), project, f"sqlite:///{project / 'late.db'}")
+    module, study = tuner.module(), tuner.study()
+    folds = module.preprocessed_folds(tuner.train_df())
+    past = time.monotonic() - 1
+    # The first trial completes whatever the time: a search always ends with a result.
+    study.optimize(lambda trial: module.objective(trial, folds, past), n_trials=1)
+    study.optimize(lambda trial: module.objective(trial, folds, past), n_trials=1)
+    first, second = [t for t in study.trials if t.state.is_finished()]
+    assert first.state == optuna.trial.TrialState.COMPLETE
+    assert len(first.intermediate_values) == len(folds)
+    assert second.state == optuna.trial.TrialState.PRUNED
+    assert list(second.intermediate_values) == [0]
