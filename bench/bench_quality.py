@@ -109,12 +109,13 @@ def tuned_spec(dataset: Dataset, work: Path, budget: float):
     # A person drops leaking columns from the file before modelling; FLAML never sees them.
     read_dataset(dataset).drop(columns=list(dataset.leaks)).to_csv(data_path, index=False)
     spec = default_spec(data_path, dataset.target, work)
+    rows = len(pd.read_csv(data_path))
     data = spec_to_dict(spec)
     data["n_jobs"] = N_JOBS
     data["tuning"] = {
         "metric": TEST_METRIC[spec.task],
         # The models the Tune tab proposes besides the spec's own.
-        "models": suggested_models(spec),
+        "models": suggested_models(spec, rows),
         "timeout_seconds": budget,
         # The time is the budget, not the number of trials.
         "n_trials": 100_000,

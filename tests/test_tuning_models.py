@@ -18,7 +18,7 @@ from test_tuning import PENGUINS, ROOT, SPEC, spec_with
 
 from generator.bundle import export
 from generator.tuning import render_tune
-from runtime.defaults import default_spec, suggested_models
+from runtime.defaults import FOREST_ROWS, default_spec, suggested_models
 from runtime.executor import Runner
 from runtime.spec import SpecError, parse_spec, spec_to_dict
 from runtime.tuning import Tuner
@@ -96,6 +96,10 @@ def test_suggested_models_add_a_linear_model_only_where_numbers_are_scaled(data,
     assert "extra_trees_classifier" in suggested
     assert ("logistic_regression" in [spec.model.type, *suggested]) == scaled
     assert parse_spec({**spec_to_dict(spec), "tuning": {"models": suggested}}).tuning.models
+    # On many rows a forest's trials would take the budget of many boosted ones.
+    assert not {"random_forest_classifier", "extra_trees_classifier"} & set(
+        suggested_models(spec, rows=FOREST_ROWS + 1)
+    )
 
 
 # -- the search --------------------------------------------------------------------------
