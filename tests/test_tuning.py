@@ -140,7 +140,9 @@ def test_space_is_the_declaration_narrowed_by_the_spec():
     declared = {p.name: p.search for p in model.params}
     assert space["max_depth"] == Dimension("max_depth", "int", declared["max_depth"]["low"], 9)
     assert space["criterion"].choices == tuple(declared["criterion"]["choices"])
-    assert "class_weight" not in space  # declares no search: it keeps the spec's value
+    assert space["class_weight"].choices == (None, "balanced")
+    logistic = {d.name for d in resolve_space(MODELS_BY_NAME["logistic_regression"], {})}
+    assert "max_iter" not in logistic  # declares no search: it keeps the spec's value
     log_range = Dimension("C", "float", 1e-3, 1e3, log=True)
     assert log_range.grid() == pytest.approx([1e-3, 1e-1 * 10**-0.5, 1.0, 10**1.5, 1e3])
     assert len(Dimension("n", "int", 10, 500).grid()) == GRID_POINTS
@@ -391,6 +393,7 @@ def test_the_tune_panel_searches_in_the_background_and_keeps_the_best(tmp_path):
         "max_depth",
         "min_samples_leaf",
         "criterion",
+        "class_weight",
     ]
     # No tuning section yet: the metric shown is the one the search would use.
     assert view.metric.value == "accuracy"
