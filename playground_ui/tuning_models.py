@@ -1,0 +1,88 @@
+"""The other models a search may choose (`tuning.models`), as the Tune tab and
+`playground tune --models` set them: which names a person may give, what a
+search of several models leaves behind in `tuning.space`, and the spec's tuning
+section once the winner of such a search becomes the model.
+
+No Panel here: the command line imports it without the UI's libraries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runtime.defaults import suggested_models
+from runtime.models import MODELS_BY_NAME
+from runtime.spec import Spec, SpecError
+
+# What `--models` takes besides a comma-separated list of names.
+SUGGESTED = "suggested"
+NONE = "none"
+
+
+def owner(key: str, own: str) -> tuple[str, str]:
+    """(model, parameter) of a tuning.space key: "model.parameter", or a bare
+    parameter of model.type (`own`)."""
+    prefix, dot, name = key.rpartition(".")
+    return (prefix, name) if dot else (own, name)
+
+
+def searched_space(space: dict[str, Any], own: str, models: list[str]) -> dict[str, Any]:
+    """The tuning.space entries of the models still searched: a model taken out of
+    the search takes its narrowed ranges with it (undo brings them back)."""
+    candidates = {own, *models}
+    return {key: given for key, given in space.items() if owner(key, own)[0] in candidates}
+
+
+def tuning_after_winner(tuning: dict[str, Any], own: str, winner: str) -> dict[str, Any]:
+    """The tuning section (a spec dict's) once `winner` replaces model.type `own`: the
+    same models are searched again (`own` among them), and each space entry keeps
+    its model: `own`'s bare names get its prefix, the winner's lose theirs."""
+    if winner == own:
+        return tuning
+    models = [own, *(name for name in tuning.get("models") or [] if name not in (own, winner))]
+    space = {}
+    for key, given in (tuning.get("space") or {}).items():
+        model, name = owner(key, own)
+        space[name if model == winner else f"{model}.{name}"] = given
+    return {**tuning, "models": models, "space": space}
+
+
+def has_scaling(spec: Spec) -> bool:
+    return any(step.type == "scale" for _, step in spec.active_steps())
+
+
+def unscaled(spec: Spec, models: list[str]) -> list[str]:
+    """Those of `models` whose results depend on the features' scales, when the
+    pipeline scales nothing."""
+    if has_scaling(spec):
+        return []
+    return [name for name in models if MODELS_BY_NAME[name].needs_scaling]
+
+
+def scaling_warning(spec: Spec, models: list[str]) -> str | None:
+    names = unscaled(spec, models)
+    if not names:
+        return None
+    titles = ", ".join(MODELS_BY_NAME[name].title for name in names)
+    return (
+        f"{titles} depend{'s' if len(names) == 1 else ''} on the features' scales and this "
+        "pipeline has no Scale step: without one their trials score below what they "
+        "could, and the search will rarely choose them. Add a Scale step to compare "
+        "them fairly."
+    )
+
+
+def models_option(spec: Spec, given: str) -> list[str]:
+    """The names `--models` gives: a comma-separated list, "suggested" or "none"."""
+    text = given.strip()
+    if text.lower() == NONE:
+        return []
+    if text.lower() == SUGGESTED:
+        return suggested_models(spec)
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise SpecError(
+            f"--models {given!r}: give model names separated by commas, "
+            f"{SUGGESTED!r} or {NONE!r}"
+        )
+    return names
