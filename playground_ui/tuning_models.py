@@ -64,11 +64,12 @@ def scaling_warning(spec: Spec, models: list[str]) -> str | None:
     if not names:
         return None
     titles = ", ".join(MODELS_BY_NAME[name].title for name in names)
+    one = len(names) == 1
+    it, they = ("it", "it scores") if one else ("them", "they score")
     return (
-        f"{titles} depend{'s' if len(names) == 1 else ''} on the features' scales and this "
-        "pipeline has no Scale step: without one their trials score below what they "
-        "could, and the search will rarely choose them. Add a Scale step to compare "
-        "them fairly."
+        f"{titles} depend{'s' if one else ''} on the features' scales and this pipeline "
+        f"has no Scale step: the search judges {it} on unscaled numbers, where {they} "
+        f"below what {'it' if one else 'they'} can. Add a Scale step to compare {it} fairly."
     )
 
 
