@@ -219,3 +219,54 @@ def test_the_tab_names_the_winning_model_when_it_is_another(ws):
     status, told = view._result(won_by(ws, TREE, {"max_depth": 3}), TREE)
     assert "Random forest" not in status and "max_depth = 3" in status
     assert view.use_button.label == "Use best parameters"
+
+
+# -- in a browser ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_served_tab_suggests_and_saves_models(tmp_path):
+    """The served tab: suggested models shown as titles with their ranges, saved
+    into the spec; a grid search turns the control off and says why."""
+    browser_tests = pytest.importorskip("test_ui_browser")
+    if browser_tests.CHROMIUM is None:
+        pytest.skip("install Chromium: apt-get install -y chromium")
+    from playground_ui.app import serve
+
+    shows, select = browser_tests.shows, browser_tests.select
+    port = browser_tests.free_port()
+    server = serve(port=port, home=tmp_path / "home", threaded=True)
+    try:
+        with browser_tests.sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=browser_tests.CHROMIUM)
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.set_default_timeout(30000)
+            page.goto(f"http://localhost:{port}")
+            shows(page, "Start with data")
+            browser_tests.open_example(page, "penguins.csv", "species")
+            browser_tests.tab(page, "Tune")
+            shows(page, "Also try these models")
+            page.get_by_role("button", name="Suggest models").click()
+            shows(page, "Where the search looks for each of these models")
+            chosen = page.get_by_role("button", name="Remove item: 'Extra trees'")
+            browser_tests.expect(chosen).to_be_visible()  # a chosen model, by its title
+            page.get_by_role("button", name="Save settings").click()
+            shows(page, "Tuning settings saved.")
+            select(page, "Method", "Grid")
+            shows(page, "A grid search tries every combination of one model's values")
+            suggest = page.get_by_role("button", name="Suggest models")
+            browser_tests.expect(suggest).to_be_disabled()
+            browser.close()
+    finally:
+        server.stop()
+    # What the page saved is the spec's: the project's stored current version.
+    from runtime.store import Store
+
+    store = Store(home=tmp_path / "home")
+    try:
+        (project,) = store.projects()
+        spec = store.history(project.id).current()
+    finally:
+        store.close()
+    assert spec.model.type == BOOSTED  # the example's default model
+    assert spec.tuning.models == ["extra_trees_classifier", FOREST]

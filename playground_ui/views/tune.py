@@ -33,7 +33,8 @@ MODELS_HELP = (
 )
 GRID_HELP = (
     "A grid search tries every combination of one model's values, so it tunes the "
-    "Model tab's model only: choose TPE or Random to let the search choose among models."
+    "Model tab's model only and leaves the models above out (saving it clears them). "
+    "Choose TPE or Random to let the search choose among models."
 )
 ENSEMBLE_HELP = (
     "An ensemble is tuned alone: a search cannot choose between it and other models. "
@@ -97,13 +98,13 @@ class TuneView(StageView):
         self.models = pn.widgets.MultiChoice(
             label="Also try these models", options={}, value=[], width=520
         )
-        self.suggest_button = pn.widgets.Button(label="Suggest models", width=140)
+        self.suggest_button = pn.widgets.Button(label="Suggest models", width=140, align="end")
         self.suggest_button.on_click(self._suggest)
         self.models_help = pn.pane.Markdown(MODELS_HELP, sizing_mode="stretch_width")
         self.models_warning = pn.pane.Alert("", alert_type="warning", visible=False)
         self.models_spaces = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.models_area = pn.Column(
-            pn.Row(self.models, self.suggest_button, align="end"),
+            pn.Row(self.models, self.suggest_button),
             self.models_help,
             self.models_warning,
             self.models_spaces,
@@ -169,7 +170,11 @@ class TuneView(StageView):
             SpaceRow(d, allowed_values(params[d.name]), spec.model.params.get(d.name))
             for d in dimensions
         ]
-        self.space_area[:] = [pn.pane.Markdown("#### Search space"), *[r.layout for r in self.rows]]
+        title = MODELS_BY_NAME[spec.model.type].title
+        self.space_area[:] = [
+            pn.pane.Markdown(f"#### Search space of {title} (the Model tab's model)"),
+            *[r.layout for r in self.rows],
+        ]
 
     def _load_models(self) -> None:
         spec = self.ws.spec
@@ -204,7 +209,7 @@ class TuneView(StageView):
         """Where the search looks for each other model: its declared ranges (narrowed
         by the spec's `model.parameter` entries, if any)."""
         lines = []
-        for name in models:
+        for name in sorted(models, key=list(self.models.options.values()).index):
             try:
                 dimensions = [d for d in self.ws.search_space(name) if d.searched]
             except USER_ERRORS + (ValueError,) as exc:
@@ -215,7 +220,9 @@ class TuneView(StageView):
                 f"- **{MODELS_BY_NAME[name].title}**: "
                 + (ranges or "no parameter to search; tried as set")
             )
-        return "\n".join(lines)
+        if not lines:
+            return ""
+        return "\n".join(["Where the search looks for each of these models:", "", *lines])
 
     def _suggest(self, _=None) -> None:
         """Add the models worth trying besides this one (tree ensembles; a linear model
