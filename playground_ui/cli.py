@@ -428,7 +428,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         f"best {tuning.metric}: {outcome.value!r} (trial {outcome.spec.tuning.best.trial} of "
         f"{outcome.trials}; refitted: {outcome.refit_value!r})"
     )
-    winner = outcome.spec.model.type
+    winner = outcome.model
     if tuning.models:
         instead = "" if winner == spec.model.type else f", in place of {spec.model.type}"
         print(f"best model: {winner} ({MODELS_BY_NAME[winner].title}){instead}")

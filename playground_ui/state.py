@@ -48,7 +48,7 @@ from runtime.spec_diff import spec_diff, yaml_diff
 from runtime.steps import STEPS_BY_NAME
 from runtime.store import PLOT_DATA_FILE, Project, Run, SpecHistory, Store, StoreError
 
-from .tuning_models import searched_space, tuning_after_winner
+from .tuning_models import searched_space
 
 if TYPE_CHECKING:
     # runtime.tuning imports optuna (~0.3 s): not before the first page is served.
@@ -874,24 +874,22 @@ class Workspace(param.Parameterized):
 
         `searched` is the spec the search started from: the model must still be its
         model. A search of several models (tuning.models) may have found another
-        model best: it replaces the model, and the model it replaces becomes one of
-        the models a search may choose, so tuning again searches the same models."""
-        tuned = outcome.spec.model
+        model best: it replaces the model, as in the tuned spec `playground tune`
+        writes (runtime.tuning.with_model): the model it replaces becomes one of the
+        models a search may choose, so tuning again searches the same models."""
         own = (searched or outcome.spec).model.type
         if self.spec.model.type != own:
             return self._refuse(RunError("the model changed since this search; tune it again"))
+        from runtime.tuning import with_model  # optuna: imported by the search already
 
         def edit(data: dict) -> None:
-            if tuned.type == own:
-                data["model"]["params"].update(outcome.params)
-            else:
-                data["model"] = {"type": tuned.type, "params": dict(tuned.params)}
-                data["tuning"] = tuning_after_winner(data["tuning"], own, tuned.type)
+            tuned = spec_to_dict(with_model(self.spec, outcome.model, outcome.params))
+            data["model"], data["tuning"] = tuned["model"], tuned["tuning"]
             data["tuning"]["best"] = outcome.spec.tuning.best.model_dump()
 
-        if tuned.type == own:
+        if outcome.model == own:
             return self.change(edit, "Best parameters written into the model; train to see them.")
-        title = MODELS_BY_NAME[tuned.type].title
+        title = MODELS_BY_NAME[outcome.model].title
         return self.change(
             edit, f"{title} with its best parameters is now the model; train to see it."
         )

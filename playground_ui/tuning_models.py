@@ -1,7 +1,7 @@
 """The other models a search may choose (`tuning.models`), as the Tune tab and
-`playground tune --models` set them: which names a person may give, what a
-search of several models leaves behind in `tuning.space`, and the spec's tuning
-section once the winner of such a search becomes the model.
+`playground tune --models` set them: which names a person may give, what taking
+a model out of the search leaves in `tuning.space`, and which chosen models the
+pipeline does not scale for.
 
 No Panel here: the command line imports it without the UI's libraries.
 """
@@ -31,20 +31,6 @@ def searched_space(space: dict[str, Any], own: str, models: list[str]) -> dict[s
     the search takes its narrowed ranges with it (undo brings them back)."""
     candidates = {own, *models}
     return {key: given for key, given in space.items() if owner(key, own)[0] in candidates}
-
-
-def tuning_after_winner(tuning: dict[str, Any], own: str, winner: str) -> dict[str, Any]:
-    """The tuning section (a spec dict's) once `winner` replaces model.type `own`: the
-    same models are searched again (`own` among them), and each space entry keeps
-    its model: `own`'s bare names get its prefix, the winner's lose theirs."""
-    if winner == own:
-        return tuning
-    models = [own, *(name for name in tuning.get("models") or [] if name not in (own, winner))]
-    space = {}
-    for key, given in (tuning.get("space") or {}).items():
-        model, name = owner(key, own)
-        space[name if model == winner else f"{model}.{name}"] = given
-    return {**tuning, "models": models, "space": space}
 
 
 def has_scaling(spec: Spec) -> bool:

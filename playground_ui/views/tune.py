@@ -310,7 +310,7 @@ class TuneView(StageView):
     def _result(self, outcome, searched: str) -> tuple[str, str]:
         """What the tab says of a finished search of `searched` (the model it started
         from): its best value and values, and the model that won when it is another."""
-        winner = outcome.spec.model.type
+        winner = outcome.model
         params = ", ".join(f"{k} = {v!r}" for k, v in outcome.params.items())
         line = (
             f"Best {self.metric.value}: **{outcome.value:.6f}** after {outcome.trials} trials "
