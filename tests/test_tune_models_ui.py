@@ -221,6 +221,37 @@ def test_the_tab_names_the_winning_model_when_it_is_another(ws):
     assert view.use_button.label == "Use best parameters"
 
 
+@pytest.mark.slow
+def test_a_search_the_forest_wins_switches_the_model_tab_to_it(ws):
+    """A real search of the tree held to one split and the forest: the tab names the
+    forest, and using the result makes it the Model tab's model."""
+    space = {"max_depth": {"fixed": 1}, "criterion": {"choices": ["gini"]}}
+    space[f"{FOREST}.n_estimators"] = {"low": 5, "high": 20}
+    assert ws.set_tuning(models=[FOREST], space=space, cv_folds=2), ws.message
+    view = TuneView(ws)
+    view._job = job = ws.start_tuning(trials=4)
+    job.wait(300)
+    assert job.error is None, job.error
+    assert job.outcome.model == FOREST  # one split cannot tell three species apart
+    view._poll = SimpleNamespace(stop=lambda: None)  # what the page's timer would be
+    view._check()
+    assert "with **Random forest** (the Model tab has Decision tree)" in view.status.object
+    assert "Random forest won" in ws.message
+    assert not view.use_button.disabled
+    assert view.use_button.label == "Use best model and parameters"
+    searched = ws.spec
+    view._use()
+    assert ws.spec.model.type == FOREST, ws.message
+    assert ws.spec.model.params.items() >= job.outcome.params.items()
+    assert ws.spec.tuning.models == [TREE]
+    assert ws.spec.tuning.best.value == job.outcome.value
+    model_tab = ModelView(ws)
+    model_tab._sync_models()
+    assert model_tab.model_type.value == FOREST
+    ws.undo()
+    assert ws.spec == searched
+
+
 # -- in a browser ---------------------------------------------------------------------------
 
 
