@@ -212,7 +212,7 @@ def test_the_tab_names_the_winning_model_when_it_is_another(ws):
     assert ws.set_tuning(models=[FOREST]), ws.message
     view = TuneView(ws)
     status, told = view._result(won_by(ws, FOREST, {"max_depth": 7}), TREE)
-    assert "with **Random forest** (the Model tab has Decision tree)" in status
+    assert "with **Random forest** (the search started from Decision tree)" in status
     assert "max_depth = 7" in status
     assert "Random forest won" in told
     assert view.use_button.label == "Use best model and parameters"
@@ -235,13 +235,14 @@ def test_a_search_the_forest_wins_switches_the_model_tab_to_it(ws):
     assert job.outcome.model == FOREST  # one split cannot tell three species apart
     view._poll = SimpleNamespace(stop=lambda: None)  # what the page's timer would be
     view._check()
-    assert "with **Random forest** (the Model tab has Decision tree)" in view.status.object
+    assert "with **Random forest** (the search started from Decision tree)" in view.status.object
     assert "Random forest won" in ws.message
     assert not view.use_button.disabled
     assert view.use_button.label == "Use best model and parameters"
     searched = ws.spec
     view._use()
     assert ws.spec.model.type == FOREST, ws.message
+    assert view.use_button.disabled  # used: a second press has nothing to apply
     assert ws.spec.model.params.items() >= job.outcome.params.items()
     assert ws.spec.tuning.models == [TREE]
     assert ws.spec.tuning.best.value == job.outcome.value

@@ -325,7 +325,7 @@ class TuneView(StageView):
             f"Tuning finished: {title} won. Press “Use best model and parameters” to make "
             "it the model on the Model tab, with these values."
         )
-        return f"{line}, with **{title}** (the Model tab has {before}). {params}", told
+        return f"{line}, with **{title}** (the search started from {before}). {params}", told
 
     def _draw(self, progress) -> None:
         values = [(n, v) for n, v, _ in progress.history if v is not None]
@@ -356,8 +356,12 @@ class TuneView(StageView):
             ]
 
     def _use(self, _=None) -> None:
-        if self._job is not None and self._job.outcome is not None:
-            self.ws.use_tuned(self._job.outcome, searched=self._job.tuner.spec)
+        job = self._job
+        if job is None or job.outcome is None:
+            return
+        # Used once: the spec now holds it (undo takes it back out).
+        if self.ws.use_tuned(job.outcome, searched=job.tuner.spec):
+            self.use_button.disabled = True
 
     def __panel__(self):
         settings = pn.Column(
