@@ -48,7 +48,7 @@ from runtime.spec_diff import spec_diff, yaml_diff
 from runtime.steps import STEPS_BY_NAME
 from runtime.store import PLOT_DATA_FILE, Project, Run, SpecHistory, Store, StoreError
 
-from .tuning_models import searched_space
+from .tuning_models import searched_space, tuning_for_model
 
 if TYPE_CHECKING:
     # runtime.tuning imports optuna (~0.3 s): not before the first page is served.
@@ -677,6 +677,9 @@ class Workspace(param.Parameterized):
                 same = (before.get("meta") or {}).get("type") == meta
                 model["meta"] = before["meta"] if same else {"type": meta}
             data["model"] = model
+            if data.get("tuning"):
+                # The tuning section's ranges and models follow the model.
+                data["tuning"] = tuning_for_model(data["tuning"], before["type"], model_type)
 
         return self.change(edit, f"Model: {MODELS_BY_NAME[model_type].title}.")
 

@@ -94,6 +94,25 @@ def test_the_choices_are_the_task_models_but_this_one_and_ensembles(ws):
     assert ws.tuning_model_choices() == [] and ws.suggested_tuning_models() == []
 
 
+def test_the_searched_models_and_ranges_follow_a_change_of_model(ws):
+    space = {"max_depth": {"low": 2, "high": 4}, f"{FOREST}.max_depth": {"low": 3, "high": 9}}
+    assert ws.set_tuning(models=[FOREST], space=space), ws.message
+    searched = ws.spec
+    # The forest, one of the models searched, trades places with the tree.
+    assert ws.set_model(FOREST), ws.message
+    assert ws.spec.tuning.models == [TREE]
+    assert [d.describe() for d in ws.search_space() if d.name == "max_depth"] == ["3 to 9"]
+    assert [d.describe() for d in ws.search_space(TREE) if d.name == "max_depth"] == ["2 to 4"]
+    ws.undo()
+    assert ws.spec == searched
+    # A model outside the search: the tree's ranges go with it, the forest's stay.
+    assert ws.set_model("extra_trees_classifier"), ws.message
+    assert ws.spec.tuning.models == [FOREST]
+    assert list(ws.spec.tuning.space) == [f"{FOREST}.max_depth"]
+    ws.undo()
+    assert ws.spec == searched
+
+
 # -- the Tune tab -------------------------------------------------------------------------
 
 
