@@ -378,6 +378,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_tune(args: argparse.Namespace) -> int:
+    from runtime.executor import Runner
     from runtime.models import MODELS_BY_NAME
     from runtime.spec import SpecError, TuningSpec, load_spec, parse_spec, save_spec
     from runtime.tuning import Tuner
@@ -393,7 +394,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     if args.models is not None:
         # This run's models, checked as the spec's own; a model left out takes its
         # space entries with it.
-        models = models_option(spec, args.models)
+        base = Path(args.spec).parent
+        models = models_option(spec, args.models, lambda: len(Runner(spec, base).raw_data()))
         data = spec.model_dump(mode="json")
         data["tuning"]["models"] = models
         data["tuning"]["space"] = searched_space(data["tuning"]["space"], spec.model.type, models)

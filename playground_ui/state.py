@@ -858,8 +858,11 @@ class Workspace(param.Parameterized):
         return [m.name for m in member_types(spec.task) if m.name != spec.model.type]
 
     def suggested_tuning_models(self) -> list[str]:
-        """The models worth searching besides model.type (runtime.defaults)."""
-        return suggested_models(self.spec) if self.tuning_model_choices() else []
+        """The models worth searching besides model.type, for this data's size
+        (runtime.defaults)."""
+        if not self.tuning_model_choices():
+            return []
+        return suggested_models(self.spec, len(self.raw_data()))
 
     def start_tuning(self, trials: int | None = None, workers: int = 1) -> TuningJob:
         """Search in the background, in worker processes; the job reports progress."""

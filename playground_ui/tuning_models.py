@@ -8,6 +8,7 @@ No Panel here: the command line imports it without the UI's libraries.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from runtime.defaults import suggested_models
@@ -81,13 +82,14 @@ def scaling_warning(spec: Spec, models: list[str]) -> str | None:
     )
 
 
-def models_option(spec: Spec, given: str) -> list[str]:
-    """The names `--models` gives: a comma-separated list, "suggested" or "none"."""
+def models_option(spec: Spec, given: str, rows: Callable[[], int]) -> list[str]:
+    """The names `--models` gives: a comma-separated list, "suggested" (for a
+    dataset of `rows()` rows) or "none"."""
     text = given.strip()
     if text.lower() == NONE:
         return []
     if text.lower() == SUGGESTED:
-        return suggested_models(spec)
+        return suggested_models(spec, rows())
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
         raise SpecError(

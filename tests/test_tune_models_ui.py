@@ -113,6 +113,16 @@ def test_the_searched_models_and_ranges_follow_a_change_of_model(ws):
     assert ws.spec == searched
 
 
+def test_above_5000_rows_the_suggestion_leaves_forests_out(tmp_path):
+    # A forest's trial there costs about twenty boosted ones (runtime.defaults).
+    ws = Workspace(tmp_path)
+    assert ws.load_example("bike_sharing_hourly.csv") and ws.set_target("cnt"), ws.message
+    assert len(ws.raw_data()) > 5000
+    assert ws.set_model("decision_tree_regressor"), ws.message
+    assert ws.suggested_tuning_models() == ["xgboost_regressor"]
+    assert "random_forest_regressor" in ws.tuning_model_choices()  # still one to choose
+
+
 # -- the Tune tab -------------------------------------------------------------------------
 
 
