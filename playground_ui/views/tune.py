@@ -132,7 +132,6 @@ class TuneView(StageView):
         self._job = None
         self._poll = None
         self._shown = -1
-        self._winner: str | None = None
         self.shown.param.watch(lambda *_: self._load(), "revision")
         self._load()
 
