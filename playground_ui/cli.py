@@ -378,14 +378,27 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_tune(args: argparse.Namespace) -> int:
+    from runtime.executor import Runner
+    from runtime.models import MODELS_BY_NAME
     from runtime.spec import SpecError, TuningSpec, load_spec, parse_spec, save_spec
     from runtime.tuning import Tuner
+
+    from .tuning_models import models_option, scaling_warning, searched_space
 
     spec = load_spec(args.spec)
     if spec.tuning is None:
         # No section yet: the defaults (TPE on the task's usual metric), checked as any.
         data = spec.model_dump(mode="json")
         data["tuning"] = TuningSpec().model_dump(mode="json", exclude_none=True)
+        spec = parse_spec(data)
+    if args.models is not None:
+        # This run's models, checked as the spec's own; a model left out takes its
+        # space entries with it.
+        base = Path(args.spec).parent
+        models = models_option(spec, args.models, lambda: len(Runner(spec, base).raw_data()))
+        data = spec.model_dump(mode="json")
+        data["tuning"]["models"] = models
+        data["tuning"]["space"] = searched_space(data["tuning"]["space"], spec.model.type, models)
         spec = parse_spec(data)
     for name, value in (("--trials", args.trials), ("--timeout", args.timeout)):
         if value is not None and value <= 0:
@@ -395,8 +408,14 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     tuner = Tuner(spec, Path(args.spec).parent, storage=args.storage, study=args.study)
     tuner.study()  # a storage that cannot be opened is said before anything else
     tuning = spec.tuning
+    warning = scaling_warning(spec, tuning.models)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    searched = spec.model.type
+    if tuning.models:
+        searched = f"{', '.join([spec.model.type, *tuning.models])} (the best of these models)"
     print(
-        f"Tuning {spec.model.type} by {tuning.metric} ({tuning.method}, {tuning.cv_folds}-fold "
+        f"Tuning {searched} by {tuning.metric} ({tuning.method}, {tuning.cv_folds}-fold "
         f"cross-validation of the training split), study {tuner.study_name!r}, "
         f"{args.workers} worker(s)",
         flush=True,
@@ -411,6 +430,10 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         f"best {tuning.metric}: {outcome.value!r} (trial {outcome.spec.tuning.best.trial} of "
         f"{outcome.trials}; refitted: {outcome.refit_value!r})"
     )
+    winner = outcome.model
+    if tuning.models:
+        instead = "" if winner == spec.model.type else f", in place of {spec.model.type}"
+        print(f"best model: {winner} ({MODELS_BY_NAME[winner].title}){instead}")
     for name, value in outcome.params.items():
         print(f"  {name} = {value!r}")
     spec_path = Path(args.spec)
@@ -565,6 +588,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--storage",
         help="an Optuna storage URL, e.g. postgresql://... (default: "
         "$PLAYGROUND_OPTUNA_STORAGE, else a SQLite file in PLAYGROUND_HOME)",
+    )
+    tune.add_argument(
+        "--models",
+        help="other models the search may choose instead of the spec's, comma-separated "
+        "(e.g. random_forest_classifier,xgboost_classifier); 'suggested' for the ones "
+        "the playground proposes, 'none' for the spec's model alone (default: "
+        "tuning.models)",
     )
     tune.add_argument("--study", help="the study's name (default: derived from the spec)")
     tune.add_argument(

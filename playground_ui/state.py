@@ -33,7 +33,7 @@ from runtime.dataset import (
     infer_column_type,
     sample_note,
 )
-from runtime.defaults import default_spec, file_profile
+from runtime.defaults import default_spec, file_profile, suggested_models
 from runtime.executor import RunError, Runner, RunResult, StepPreview
 from runtime.explain import explain_default, require_explanation
 from runtime.jobs import Job, Jobs, mirror_to_mlflow, plot_data_state, save_plot_data
@@ -42,11 +42,13 @@ from runtime.mlflow_mirror import mirror_plot_data
 from runtime.models import MODELS_BY_NAME, member_types
 from runtime.plots import Plot, explore_plots, result_plots
 from runtime.read_options import chosen_options, reread, workbook_sheets
-from runtime.search_space import Dimension, resolve_space
+from runtime.search_space import Dimension, candidate_overrides, resolve_space
 from runtime.spec import Spec, SpecError, loads_spec, parse_spec, spec_to_dict
 from runtime.spec_diff import spec_diff, yaml_diff
 from runtime.steps import STEPS_BY_NAME
 from runtime.store import PLOT_DATA_FILE, Project, Run, SpecHistory, Store, StoreError
+
+from .tuning_models import searched_space, tuning_for_model
 
 if TYPE_CHECKING:
     # runtime.tuning imports optuna (~0.3 s): not before the first page is served.
@@ -675,6 +677,9 @@ class Workspace(param.Parameterized):
                 same = (before.get("meta") or {}).get("type") == meta
                 model["meta"] = before["meta"] if same else {"type": meta}
             data["model"] = model
+            if data.get("tuning"):
+                # The tuning section's ranges and models follow the model.
+                data["tuning"] = tuning_for_model(data["tuning"], before["type"], model_type)
 
         return self.change(edit, f"Model: {MODELS_BY_NAME[model_type].title}.")
 
@@ -805,10 +810,18 @@ class Workspace(param.Parameterized):
     # -- tuning ---------------------------------------------------------------
 
     def set_tuning(self, **fields: Any) -> bool:
-        """Change fields of the tuning section (created with its defaults if missing)."""
+        """Change fields of the tuning section (created with its defaults if missing).
+
+        `models` names the other models the search may choose (tuning.models); the
+        space entries of a model taken out of the search go with it."""
 
         def edit(data: dict) -> None:
-            data["tuning"] = {**(data.get("tuning") or {}), **fields}
+            tuning = {**(data.get("tuning") or {}), **fields}
+            if "models" in fields:
+                own = data["model"]["type"]
+                space = tuning.get("space") or {}
+                tuning["space"] = searched_space(space, own, list(fields["models"]))
+            data["tuning"] = tuning
 
         return self.change(edit, "Tuning settings saved.")
 
@@ -826,11 +839,30 @@ class Workspace(param.Parameterized):
 
         return self.change(edit, f"Search of {name} saved.")
 
-    def search_space(self) -> list[Dimension]:
-        """The dimensions tuning searches for the current model."""
+    def search_space(self, model: str | None = None) -> list[Dimension]:
+        """The dimensions tuning searches for the current model, or for `model`, one
+        of the other models the search may choose (tuning.models)."""
         tuning = self.spec.tuning
-        overrides = {n: o.given() for n, o in tuning.space.items()} if tuning else {}
-        return resolve_space(MODELS_BY_NAME[self.spec.model.type], overrides)
+        own = self.spec.model.type
+        model = model or own
+        given = {n: o.given() for n, o in tuning.space.items()} if tuning else {}
+        return resolve_space(MODELS_BY_NAME[model], candidate_overrides(given, model, own))
+
+    def tuning_model_choices(self) -> list[str]:
+        """The models a search may choose besides model.type: the task's models but
+        ensembles; none when the model is an ensemble (a search cannot choose among
+        an ensemble's kind) or the task is not predicted."""
+        spec = self.spec
+        if spec is None or spec.target is None or MODELS_BY_NAME[spec.model.type].ensemble:
+            return []
+        return [m.name for m in member_types(spec.task) if m.name != spec.model.type]
+
+    def suggested_tuning_models(self) -> list[str]:
+        """The models worth searching besides model.type, for this data's size
+        (runtime.defaults)."""
+        if not self.tuning_model_choices():
+            return []
+        return suggested_models(self.spec, len(self.raw_data()))
 
     def start_tuning(self, trials: int | None = None, workers: int = 1) -> TuningJob:
         """Search in the background, in worker processes; the job reports progress."""
@@ -842,16 +874,31 @@ class Workspace(param.Parameterized):
         self.tell(f"Tuning started (study {tuner.study_name!r}).")
         return TuningJob(tuner, trials, workers)
 
-    def use_tuned(self, outcome: TuningOutcome) -> bool:
-        """Write the best parameters into the model, as one change (undo restores the old)."""
-        if outcome.spec.model.type != self.spec.model.type:
+    def use_tuned(self, outcome: TuningOutcome, searched: Spec | None = None) -> bool:
+        """Write the best model and parameters into the spec, as one change (undo
+        restores the old).
+
+        `searched` is the spec the search started from: the model must still be its
+        model. A search of several models (tuning.models) may have found another
+        model best: it replaces the model, as in the tuned spec `playground tune`
+        writes (runtime.tuning.with_model): the model it replaces becomes one of the
+        models a search may choose, so tuning again searches the same models."""
+        own = (searched or outcome.spec).model.type
+        if self.spec.model.type != own:
             return self._refuse(RunError("the model changed since this search; tune it again"))
+        from runtime.tuning import with_model  # optuna: imported by the search already
 
         def edit(data: dict) -> None:
-            data["model"]["params"].update(outcome.params)
+            tuned = spec_to_dict(with_model(self.spec, outcome.model, outcome.params))
+            data["model"], data["tuning"] = tuned["model"], tuned["tuning"]
             data["tuning"]["best"] = outcome.spec.tuning.best.model_dump()
 
-        return self.change(edit, "Best parameters written into the model; train to see them.")
+        if outcome.model == own:
+            return self.change(edit, "Best parameters written into the model; train to see them.")
+        title = MODELS_BY_NAME[outcome.model].title
+        return self.change(
+            edit, f"{title} with its best parameters is now the model; train to see it."
+        )
 
     # -- training and export -----------------------------------------------------
 

@@ -3,6 +3,8 @@
 The settings and the search space are the spec's `tuning` section (saved as one
 undoable change); the search runs the rendered tune.py in worker processes
 (runtime/tuning.py) and "Use best parameters" writes what it found into the model.
+"Also try these models" lets the search choose another model of the task
+(`tuning.models`); when one of them wins, using the result makes it the model.
 """
 
 from __future__ import annotations
@@ -16,10 +18,28 @@ from runtime.search_space import Dimension, allowed_values
 from runtime.spec import TuningSpec
 
 from ..state import USER_ERRORS, Workspace
+from ..tuning_models import scaling_warning
 from .common import StageView, table
 
 METHODS = {"TPE (learns from earlier trials)": "tpe", "Random": "random", "Grid": "grid"}
 PRUNERS = {"None": "none", "Median": "median", "Successive halving": "successive_halving"}
+
+MODELS_HELP = (
+    "The search may also choose one of these models instead of the Model tab's: each "
+    "trial picks a model, then values for its parameters, each model searched over "
+    "the ranges it declares (listed below). When another model scores best, “Use best "
+    "model and parameters” makes it the model on the Model tab, with those values. "
+    "More models need more trials to search each well."
+)
+GRID_HELP = (
+    "A grid search tries every combination of one model's values, so it tunes the "
+    "Model tab's model only and leaves the models above out (saving it clears them). "
+    "Choose TPE or Random to let the search choose among models."
+)
+ENSEMBLE_HELP = (
+    "An ensemble is tuned alone: a search cannot choose between it and other models. "
+    "Choose a single model on the Model tab to search several."
+)
 
 
 class SpaceRow:
@@ -75,6 +95,23 @@ class TuneView(StageView):
             label="Pruning", options=PRUNERS, value=TuningSpec().pruner, width=180
         )
         self.workers = pn.widgets.IntInput(label="Workers", value=1, start=1, end=8, width=90)
+        self.models = pn.widgets.MultiChoice(
+            label="Also try these models", options={}, value=[], width=520
+        )
+        self.suggest_button = pn.widgets.Button(label="Suggest models", width=140, align="end")
+        self.suggest_button.on_click(self._suggest)
+        self.models_help = pn.pane.Markdown(MODELS_HELP, sizing_mode="stretch_width")
+        self.models_warning = pn.pane.Alert("", alert_type="warning", visible=False)
+        self.models_spaces = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.models_area = pn.Column(
+            pn.Row(self.models, self.suggest_button),
+            self.models_help,
+            self.models_warning,
+            self.models_spaces,
+            sizing_mode="stretch_width",
+        )
+        self.method.param.watch(lambda *_: self._models_state(), "value")
+        self.models.param.watch(lambda *_: self._models_state(), "value")
         self.export_search = pn.widgets.Checkbox(label="Export the search (tune.py)")
         self.save_button = pn.widgets.Button(label="Save settings", width=140)
         self.save_button.on_click(self._save)
@@ -107,6 +144,7 @@ class TuneView(StageView):
             self.space_area[:] = [
                 pn.pane.Markdown("Tuning needs a classification or regression task.")
             ]
+            self.models_area.visible = False
             return
         tuning = spec.tuning
         self.metric.options = metrics_for(spec.task)
@@ -120,6 +158,7 @@ class TuneView(StageView):
             self.folds.value = tuning.cv_folds
             self.pruner.value = tuning.pruner
             self.export_search.value = tuning.export_search
+        self._load_models()
         try:
             dimensions = self.ws.search_space()
         except USER_ERRORS + (ValueError,) as exc:
@@ -130,7 +169,68 @@ class TuneView(StageView):
             SpaceRow(d, allowed_values(params[d.name]), spec.model.params.get(d.name))
             for d in dimensions
         ]
-        self.space_area[:] = [pn.pane.Markdown("#### Search space"), *[r.layout for r in self.rows]]
+        title = MODELS_BY_NAME[spec.model.type].title
+        self.space_area[:] = [
+            pn.pane.Markdown(f"#### Search space of {title} (the Model tab's model)"),
+            *[r.layout for r in self.rows],
+        ]
+
+    def _load_models(self) -> None:
+        spec = self.ws.spec
+        choices = self.ws.tuning_model_choices()
+        self.models.options = {MODELS_BY_NAME[name].title: name for name in choices}
+        self.models.value = list(spec.tuning.models) if spec.tuning else []
+        self.models_area.visible = True
+        self._models_state()
+
+    def _models_state(self) -> None:
+        """The control follows the method: a grid search tunes one model."""
+        spec = self.ws.spec
+        if spec is None or spec.task not in ("binary", "multiclass", "regression"):
+            return
+        if MODELS_BY_NAME[spec.model.type].ensemble:
+            self.models.disabled = self.suggest_button.disabled = True
+            self.models_help.object = ENSEMBLE_HELP
+            self.models_warning.visible = False
+            self.models_spaces.object = ""
+            return
+        grid = self.method.value == "grid"
+        self.models.disabled = grid
+        self.suggest_button.disabled = grid or not self.ws.suggested_tuning_models()
+        self.models_help.object = GRID_HELP if grid else MODELS_HELP
+        chosen = [] if grid else list(self.models.value)
+        warning = scaling_warning(spec, chosen)
+        self.models_warning.object = warning or ""
+        self.models_warning.visible = warning is not None
+        self.models_spaces.object = self._spaces(chosen)
+
+    def _spaces(self, models: list[str]) -> str:
+        """Where the search looks for each other model: its declared ranges (narrowed
+        by the spec's `model.parameter` entries, if any)."""
+        lines = []
+        for name in sorted(models, key=list(self.models.options.values()).index):
+            try:
+                dimensions = [d for d in self.ws.search_space(name) if d.searched]
+            except USER_ERRORS + (ValueError,) as exc:
+                lines.append(f"- **{MODELS_BY_NAME[name].title}**: {exc}")
+                continue
+            ranges = "; ".join(f"{d.name} {d.describe()}" for d in dimensions)
+            lines.append(
+                f"- **{MODELS_BY_NAME[name].title}**: "
+                + (ranges or "no parameter to search; tried as set")
+            )
+        if not lines:
+            return ""
+        return "\n".join(["Where the search looks for each of these models:", "", *lines])
+
+    def _suggest(self, _=None) -> None:
+        """Add the models worth trying besides this one (tree ensembles; a linear model
+        where the pipeline scales the numbers) to those chosen; Save keeps them."""
+        suggested = self.ws.suggested_tuning_models()
+        self.models.value = [
+            *self.models.value,
+            *(name for name in suggested if name not in self.models.value),
+        ]
 
     def _settings(self) -> dict:
         # The spec's own overrides, and the rows changed since: the rest stay declared.
@@ -148,6 +248,8 @@ class TuneView(StageView):
             "pruner": self.pruner.value,
             "export_search": self.export_search.value,
             "space": {name: o for name, o in space.items() if o is not None},
+            # A grid search tunes one model: the others are not saved with it.
+            "models": [] if self.method.value == "grid" else list(self.models.value),
         }
 
     def _save(self, _=None) -> bool:
@@ -168,6 +270,7 @@ class TuneView(StageView):
         self._shown = -1
         self.start_button.disabled = True
         self.use_button.disabled = True
+        self.use_button.label = "Use best parameters"
         self.stop_button.visible = True
         self.progress.visible = True
         self.progress.value = 0
@@ -199,14 +302,29 @@ class TuneView(StageView):
             self.ws.tell(job.error, "error")
             self.status.object = "Tuning failed: see the message above."
             return
-        outcome = job.outcome
+        self.status.object, told = self._result(job.outcome, job.tuner.spec.model.type)
         self.use_button.disabled = False
+        self.ws.tell(told, "success")
+
+    def _result(self, outcome, searched: str) -> tuple[str, str]:
+        """What the tab says of a finished search of `searched` (the model it started
+        from): its best value and values, and the model that won when it is another."""
+        winner = outcome.model
         params = ", ".join(f"{k} = {v!r}" for k, v in outcome.params.items())
-        self.status.object = (
+        line = (
             f"Best {self.metric.value}: **{outcome.value:.6f}** after {outcome.trials} trials "
-            f"(study {outcome.study_name!r}, refitted to the same value). {params}"
+            f"(study {outcome.study_name!r}, refitted to the same value)"
         )
-        self.ws.tell("Tuning finished: press “Use best parameters” to keep them.", "success")
+        if winner == searched:
+            self.use_button.label = "Use best parameters"
+            return f"{line}. {params}", "Tuning finished: press “Use best parameters” to keep them."
+        title, before = MODELS_BY_NAME[winner].title, MODELS_BY_NAME[searched].title
+        self.use_button.label = "Use best model and parameters"
+        told = (
+            f"Tuning finished: {title} won. Press “Use best model and parameters” to make "
+            "it the model on the Model tab, with these values."
+        )
+        return f"{line}, with **{title}** (the search started from {before}). {params}", told
 
     def _draw(self, progress) -> None:
         values = [(n, v) for n, v, _ in progress.history if v is not None]
@@ -237,13 +355,18 @@ class TuneView(StageView):
             ]
 
     def _use(self, _=None) -> None:
-        if self._job is not None and self._job.outcome is not None:
-            self.ws.use_tuned(self._job.outcome)
+        job = self._job
+        if job is None or job.outcome is None:
+            return
+        # Used once: the spec now holds it (undo takes it back out).
+        if self.ws.use_tuned(job.outcome, searched=job.tuner.spec):
+            self.use_button.disabled = True
 
     def __panel__(self):
         settings = pn.Column(
             pn.Row(self.method, self.metric, self.pruner),
             pn.Row(self.trials, self.timeout, self.folds, self.workers),
+            self.models_area,
             self.export_search,
             self.space_area,
             pn.Row(self.save_button, self.start_button, self.stop_button, self.use_button),

@@ -1,0 +1,99 @@
+"""The other models a search may choose (`tuning.models`), as the Tune tab and
+`playground tune --models` set them: which names a person may give, what taking
+a model out of the search (or changing the model) leaves in `tuning.space`, and
+which chosen models the pipeline does not scale for.
+
+No Panel here: the command line imports it without the UI's libraries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from runtime.defaults import suggested_models
+from runtime.models import MODELS_BY_NAME
+from runtime.spec import Spec, SpecError
+
+# What `--models` takes besides a comma-separated list of names.
+SUGGESTED = "suggested"
+NONE = "none"
+
+
+def owner(key: str, own: str) -> tuple[str, str]:
+    """(model, parameter) of a tuning.space key: "model.parameter", or a bare
+    parameter of model.type (`own`)."""
+    prefix, dot, name = key.rpartition(".")
+    return (prefix, name) if dot else (own, name)
+
+
+def searched_space(space: dict[str, Any], own: str, models: list[str]) -> dict[str, Any]:
+    """The tuning.space entries of the models still searched: a model taken out of
+    the search takes its narrowed ranges with it (undo brings them back)."""
+    candidates = {own, *models}
+    return {key: given for key, given in space.items() if owner(key, own)[0] in candidates}
+
+
+def tuning_for_model(tuning: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """The tuning section (a spec dict's) once the Model tab replaces model `old` by
+    `new`. Chosen from the models the search may choose, `new` trades places with
+    `old` there (the search covers the same models); an ensemble searches alone.
+    Each space entry keeps its model: `old`'s bare names get its prefix while it is
+    still searched; the entries of a model no longer searched go (undo keeps them)."""
+    if old == new:
+        return tuning
+    models = list(tuning.get("models") or [])
+    if MODELS_BY_NAME[new].ensemble:
+        models = []
+    elif new in models:
+        models[models.index(new)] = old
+    searched = {new, *models}
+    space = {}
+    for key, given in (tuning.get("space") or {}).items():
+        model, name = owner(key, old)
+        if model in searched:
+            space[key if model != old else f"{old}.{name}"] = given
+    return {**tuning, "models": models, "space": space}
+
+
+def has_scaling(spec: Spec) -> bool:
+    return any(step.type == "scale" for _, step in spec.active_steps())
+
+
+def unscaled(spec: Spec, models: list[str]) -> list[str]:
+    """Those of `models` whose results depend on the features' scales, when the
+    pipeline scales nothing."""
+    if has_scaling(spec):
+        return []
+    return [name for name in models if MODELS_BY_NAME[name].needs_scaling]
+
+
+def scaling_warning(spec: Spec, models: list[str]) -> str | None:
+    names = unscaled(spec, models)
+    if not names:
+        return None
+    titles = ", ".join(MODELS_BY_NAME[name].title for name in names)
+    one = len(names) == 1
+    it, they = ("it", "it scores") if one else ("them", "they score")
+    return (
+        f"{titles} depend{'s' if one else ''} on the features' scales and this pipeline "
+        f"has no Scale step: the search judges {it} on unscaled numbers, where {they} "
+        f"below what {'it' if one else 'they'} can. Add a Scale step to compare {it} fairly."
+    )
+
+
+def models_option(spec: Spec, given: str, rows: Callable[[], int]) -> list[str]:
+    """The names `--models` gives: a comma-separated list, "suggested" (for a
+    dataset of `rows()` rows) or "none"."""
+    text = given.strip()
+    if text.lower() == NONE:
+        return []
+    if text.lower() == SUGGESTED:
+        return suggested_models(spec, rows())
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise SpecError(
+            f"--models {given!r}: give model names separated by commas, "
+            f"{SUGGESTED!r} or {NONE!r}"
+        )
+    return names
