@@ -677,11 +677,18 @@ class Workspace(param.Parameterized):
                 same = (before.get("meta") or {}).get("type") == meta
                 model["meta"] = before["meta"] if same else {"type": meta}
             data["model"] = model
-            if data.get("tuning"):
+            if data.get("tuning") and ensemble:
+                # An ensemble declares no parameters to search (undo brings them back).
+                del data["tuning"]
+            elif data.get("tuning"):
                 # The tuning section's ranges and models follow the model.
                 data["tuning"] = tuning_for_model(data["tuning"], before["type"], model_type)
 
-        return self.change(edit, f"Model: {MODELS_BY_NAME[model_type].title}.")
+        ensemble = MODELS_BY_NAME[model_type].ensemble is not None
+        message = f"Model: {MODELS_BY_NAME[model_type].title}."
+        if ensemble and self.spec is not None and self.spec.tuning is not None:
+            message += " An ensemble has no parameters to search, so the tuning settings went."
+        return self.change(edit, message)
 
     def models_for_task(self) -> list[str]:
         return [n for n, m in MODELS_BY_NAME.items() if self.spec.task in m.tasks]

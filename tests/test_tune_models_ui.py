@@ -168,6 +168,16 @@ def test_an_ensemble_turns_the_control_off(ws):
     assert "An ensemble is tuned alone" in view.models_help.object
 
 
+def test_choosing_an_ensemble_drops_the_tuning_section_and_undo_restores_it(ws):
+    assert ws.set_tuning(models=[FOREST], space={"max_depth": {"low": 2, "high": 4}})
+    tuned = ws.spec
+    assert ws.set_model("average_ensemble_classifier", members=[TREE, FOREST]), ws.message
+    assert ws.spec.tuning is None
+    assert "no parameters to search" in ws.message
+    ws.undo()
+    assert ws.spec == tuned
+
+
 def test_a_model_that_needs_scaling_is_flagged_without_a_scale_step(ws):
     assert not any(s.type == "scale" for s in ws.spec.steps)
     view = TuneView(ws)
