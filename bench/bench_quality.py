@@ -302,27 +302,31 @@ start-up trials. Three changes to the product's tuning (templates/tune.py.j2, wh
    first folds is below the median of earlier trials' means on the same folds stops. In 40 s
    on titanic: 34 trials without pruning, 65 with it (45 pruned), best CV 0.8782 → 0.8803;
    seattle weather 12 → 15 trials, 0.6035 → 0.6076.
-The `trials` column counts pruned trials too. With these changes the search ran 2 to 6
-times the trials of the run before them and found better cross-validation scores
-(titanic 0.8706 → 0.8803, german credit 0.7714 → 0.7845, seattle weather 0.6035 →
-0.6076), but the better CV choices did not carry to the small test splits. Full runs of
-this bench since then counted 4, 5 and 2 datasets of 8 (6 before the changes). The
-playground's side barely moves between runs: it is seeded, and the latest run (load
-average about 1, as in the run before it) ran 2 to 3 times the trials of the one before
-(titanic 216 → 669, breast cancer 251 → 719, diabetes 437 → 1275; not profiled why) yet found
-the same best cross-validation score on six of eight datasets (breast cancer 0.9946,
-penguins 0.9876, seattle weather 0.6227, wine 0.9904, bike sharing 0.9555, diabetes
-0.4563) and the same test scores: the one model family it tunes is at its ceiling at
-this budget. FLAML's scores move run to run (diabetes 0.4359 → 0.5004, penguins 0.9239
-→ 0.9701, seattle weather 0.5564 → 0.5598, its chosen learner changing), and the count
-moves with them. What still limits it: seattle weather's
-trial is XGBoost's own fitting (5 trees a round), and its test split is 293 rows of macro
-F1 over 5 classes, two of them rare. FLAML's cost-frugal search starts from tiny models and
-chooses among LightGBM, XGBoost, forests and linear models; the playground tunes the one
-family `playground init` chose: searching over model families (a categorical choice in the
-search space) is the next step. The playground's wall time (`playground s`) exceeds the
-budget: Optuna checks the time only after a trial ends, and it includes the refit check of
-the best trial and the final training run; FLAML's includes its own final refit. The test
+The `trials` column counts pruned trials too. Those changes ran 2 to 6 times the
+trials, yet the search of the one model `playground init` chooses found the same best
+cross-validation score run after run on six of eight datasets: that model was at its
+ceiling. Three more changes since (stop 16):
+4. The search chooses among models (`tuning.models`, a categorical "model" in the
+   search space, each model over its declared ranges, its defaults tried first). The
+   bench searches what the Tune tab's "Suggest models" proposes
+   (runtime.defaults.suggested_models): extra trees, a random forest and XGBoost, plus
+   logistic regression or ridge where the steps scale the numbers; above 5,000 rows the
+   forests are left out (bike sharing, 8,341 rows a fold: a forest's fit took 3.3 to 4.5
+   s against XGBoost's 0.2 s, and with them the search ran 6 trials, 0.9495 on test,
+   against 23 and 0.9554 without).
+5. `class_weight` is searched (none or balanced) in every classifier that has it: on
+   seattle weather the chosen forest went from 0.5344 to 0.6031 on the test rows.
+6. Past the time budget a running trial stops after its fold (once one trial has
+   completed) instead of overrunning the budget by a whole trial.
+Development runs of single datasets with changes 4 and 6 (seattle weather with 5 too;
+load average 2 to 5, other work on the machine): titanic +0.0221 (XGBoost), german credit +0.0281 (random
+forest), penguins 0 (extra trees, CV 1.0), wine 0, seattle weather +0.0468 (balanced
+forest), breast cancer −0.0003 (logistic regression still best in cross-validation),
+bike sharing −0.0027, diabetes −0.0583 (ridge still best in cross-validation, 0.4563;
+FLAML's depth-limited XGBoost scored 0.4946 on the 89 test rows).
+The playground's wall time (`playground s`) exceeds the
+budget: by up to one fold's fit past the deadline, the refit check of the best trial
+and the final training run; FLAML's includes its own final refit. The test
 splits are small (36 to 293 rows, bike sharing 3,476), so gaps of 0.01–0.03 move between
 runs: with 20 s budgets in development titanic was +0.017 and german credit −0.017, and
 the first 60 s run swapped them (−0.009 and +0.022). `load` is the machine's load average
