@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import shlex
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,24 +64,26 @@ def merge_imports(lines: list[str]) -> str:
             from_imports.setdefault(module, set()).update(n.strip() for n in names.split(","))
         else:
             plain.add(line)
-    stdlib = {"argparse", "json", "os", "sys", "pathlib", "math", "typing", "contextlib"}
 
     def group(module: str) -> int:
         top = module.split(".")[0]
-        if top in stdlib:
+        if top in sys.stdlib_module_names:
             return 0
         if top in {"preprocessing", "plots"}:
             return 2
         return 1
 
+    def by_name(module: str) -> tuple[str, str]:
+        return module.lower(), module
+
+    # In each group, as isort: `import x` lines first, then `from x import y`.
     out: list[list[str]] = [[], [], []]
     modules = {line.split()[1]: line for line in plain}
-    for module in sorted(set(modules) | set(from_imports), key=lambda m: (m.lower(), m)):
-        if module in modules:
-            out[group(module)].append(modules[module])
-        if module in from_imports:
-            names = ", ".join(sorted(from_imports[module], key=_import_order))
-            out[group(module)].append(f"from {module} import {names}")
+    for module in sorted(modules, key=by_name):
+        out[group(module)].append(modules[module])
+    for module in sorted(from_imports, key=by_name):
+        names = ", ".join(sorted(from_imports[module], key=_import_order))
+        out[group(module)].append(f"from {module} import {names}")
     return "\n\n".join("\n".join(block) for block in out if block)
 
 
