@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import sqlite3
 import threading
@@ -277,6 +278,15 @@ class Run:
         prep, _ = load_modules(source)
         with standing_in(prep):
             return joblib.load(self.artifacts / MODEL_FILE)
+
+
+def write_model(pipeline: Any, out: Any) -> None:
+    """Pickle a fitted pipeline to `out` (a binary file) as runs keep it in MODEL_FILE:
+    plain pickle, which joblib.load (Run.load_model, the MLflow mirror, runs recorded
+    before) reads too. joblib's own pickler runs in Python: 20 ms for the training
+    bench's model against 3 ms, after every training. The caller stands the pipeline's
+    preprocessing module in (runtime.executor.standing_in)."""
+    pickle.dump(pipeline, out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # -- the store -------------------------------------------------------------------------
