@@ -46,15 +46,13 @@ class TrainView(StageView):
         self.stale = pn.pane.Alert(
             "The spec changed since this run; train again to see its numbers.",
             alert_type="warning",
-            visible=False,
         )
+        self.stale_area = pn.Column(sizing_mode="stretch_width")  # holds it while stale
         self.results_title = pn.pane.Markdown("No run yet: press **Train**.")
         self.metrics_table = table(metrics_frame({"metrics": {}}), page_size=30, name="metrics")
         self.metrics_table.visible = False
         self.results_notes = pn.Column(sizing_mode="stretch_width")
-        self.plots_title = pn.pane.Markdown(
-            "### Plots (the notebook draws the same)", visible=False
-        )
+        self.plots_title = pn.pane.Markdown("")
         self.plots_area = pn.Column(sizing_mode="stretch_width")
         self._plotted = None  # the result whose plots are drawn (or being drawn)
         self._figures = None
@@ -161,15 +159,18 @@ class TrainView(StageView):
         else:
             self.status.object = f"Run {job.run_id} {job.status}: see the message above."
 
-    def _show_result(self, event=None) -> None:
+    def _show_result(self, *events) -> None:
         """Show `shown.result` (its metrics table, notes and plots), or say the spec
-        changed since it (on a new revision, only that changes)."""
+        changed since it (on a new revision alone, only that changes)."""
         result = self.shown.result
-        self.stale.visible = result is not None and not self.ws.result_is_current
-        if event is not None and event.name == "revision":
+        stale = result is not None and not self.ws.result_is_current
+        if stale != bool(self.stale_area.objects):
+            self.stale_area.objects = [self.stale] if stale else []
+        if events and all(event.name == "revision" for event in events):
             return
         shown = result is not None
-        self.metrics_table.visible = self.plots_title.visible = shown
+        self.metrics_table.visible = shown
+        self.plots_title.object = "### Plots (the notebook draws the same)" if shown else ""
         if not shown:
             self.results_title.object = "No run yet: press **Train**."
             self.results_notes.objects = self.plots_area.objects = []
@@ -281,7 +282,7 @@ class TrainView(StageView):
             pn.Row(self.train_button, self.cancel_button, self.status, sizing_mode="stretch_width"),
             self.progress,
             self.curve_area,
-            self.stale,
+            self.stale_area,
             self.results_title,
             self.metrics_table,
             self.results_notes,
