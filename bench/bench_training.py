@@ -433,9 +433,6 @@ def run(quick: bool = False) -> Section:
         worker=worker,
         outside=statistics.median(around[warm:]),
         worker_ratio=worker_ratio,
-        around_all=statistics.median(around[warm:])
-        + stages.get("read data", 0.0)
-        + stages.get("save", 0.0),
         after=ui_plots - ui,
         script=script_wall,
         imports=start_up,
@@ -521,10 +518,10 @@ before training.
 The exported train.py's own work is the median of paired differences of subprocess wall
 times (`python train.py` {script:.2f} s, `python -c "import train"` {imports:.2f} s,
 medians), each of which moves by tenths of a second with the neighbours' load, so its
-ratio is the noisiest here. Beyond Runner.run's work it pickles the fitted pipeline to
-model.joblib (the worker's "save" stage, which does the same and renders
-preprocessing.py, took {save:.2f} s), writes metrics.json and prints the table: what an
-export is for, nothing to cut. It imports nothing the runtime does not, and it pays the
+ratio is the noisiest here. Beyond Runner.run's work it writes the fitted pipeline to
+model.joblib with joblib.dump (some 20 ms for this model; the worker writes it with
+pickle, 2-3 ms), writes metrics.json and prints the table: what an export is for,
+nothing to cut. It imports nothing the runtime does not, and it pays the
 first-use costs of a new process (pandas' and scikit-learn's lazily built parts on first
 call) that the in-process Runner.run, measured after a first run, does not: run a second
 time in the same interpreter (`runpy`, after a first run), train.py's work took
@@ -532,32 +529,39 @@ time in the same interpreter (`runpy`, after a first run), train.py's work took
 are a new process's first calls.
 
 The UI path, click to metrics: the worker's stages took read data {read:.2f} s, train
-{train:.2f} s, save {save:.2f} s ({worker:.2f} s in the worker until the run was
+{train:.2f} s, save {save:.3f} s ({worker:.2f} s in the worker until the run was
 recorded, last run); {outside:.2f} s more (median of the clicks) went to handing the run
 to the worker, recording it and reading it back, and the size check before submitting;
 the worker's train stage took {worker_ratio:.2f}× the hand-written run of its pair. The
 run is recorded and its metrics shown before its plots; a standby worker with its
-imports done, warmed by training a tiny made-up spec once (runtime/warm_up.py), takes
-the run; the next standby starts once no run is training. What keeps it above
-Runner.run: the work around the training, {around_all:.2f} s in this run (the worker's
-read and save stages and the time around the worker above), and at times a new worker
-process's first run of a real-sized spec, which still pays first uses the 300-row
-warm-up does not reach. Measured separately this session: in a process that did the
-standby's imports and warm-up, the first Runner.run of this spec took 1.51-1.61 s, the
-next ones 1.43-1.49 s (0.08-0.15 s, 5-10 %, of CPU time alike); at a load average of 3-4
-the worker's train stage took 1.16-1.18× the hand-written run beside it (this run's
-figure is above; Runner.run's is in the first goal). Around the worker, 0.1-0.15 s in
-clicks timed step by step at that load: the size check 0.002 s, submitting 0.013 s, from
-the worker's end of recording to the session's wake-up 0.03-0.08 s, and reading the run
-back 0.04-0.10 s (finish_training loads the pickled pipeline, 0.01-0.035 s, and parses
-the run's spec with PyYAML's pure-Python safe loader, 0.006 s, 0.0007 s with its C
-loader); and the worker's save stage (model.joblib, preprocessing.py rendered with
-black, report.json) about 0.03 s. Live training curves cost nothing measurable
-(Runner.run with and without them: 1.44 s and 1.51 s, medians of six alternated runs).
-What would cut it is in the Jobs worker and the store, not in this benchmark or the code
-it runs: a warm-up that reaches this size or a worker kept for the next run, and showing
-the metrics before the pipeline is unpickled. Click to plots took {after:.2f} s more
-(the plots stage {plots:.2f} s in the worker): permutation importance (every input
-column shuffled five times on 1,000 test rows, predicting through the whole pipeline)
-and the learning curve (the pipeline fitted on growing samples in every fold) cost most.
+imports done, warmed by training a tiny made-up spec once (runtime/warm_up.py), its
+store opened and the library versions read, takes the run; the next standby starts once
+no run is training. Around the training, clicks timed step by step (timestamps in the
+worker and the session, load average 2-4) took 0.10-0.13 s before the last round of
+changes (the benchmark's median time around the worker, at a load average of 3-4: 0.16
+s before, 0.02 s after): opening the store in the worker 3-5 ms, marking the run
+started 4-5 ms, reading it 2 ms and parsing its spec with PyYAML's pure-Python loader 6-9 ms; the save stage
+22-24 ms (preprocessing.py formatted by a ruff process after training, the pipeline
+pickled by joblib's Python pickler in 11-15 ms); the library versions 8-9 ms; recording
+the run 3-4 ms; and finish_training 40-65 ms (the run's spec parsed again, 10-14 ms, and
+the pipeline unpickled, 18-38 ms). Now specs are parsed with libyaml's parser
+(runtime/safe_yaml.py, about 1.5 ms), the metrics are shown from the report and the
+pipeline is unpickled only when a plot, explanation or export uses it, the standby opens
+the store and reads the versions while it waits, preprocessing.py is formatted while the
+model trains, and the pipeline is written with pickle (2-3 ms; joblib.load reads it): the
+same clicks took 13-14 ms from the click to the worker's reading of the data (size check
+1.5 ms, the standby's receipt of the run 3 ms, start 2-5 ms, reading and parsing the run
+3.5 ms), the save stage 2-3 ms, and 6-8 ms from the end of training to the metrics
+shown (recording 3 ms, the session's wake-up 0.3-1 ms, finish_training 3-5 ms). What
+is left is the training itself: the worker's train stage is Runner.run (see the first
+goal for its few per cent over the script) in a new process, and its read stage reads
+the file as the script does and hashes it (2-7 ms). A new worker's first run of this
+spec did not measurably pay more than later runs in the same process (CPU time of the
+first run after the warm-up 1.52-1.73 s, of the next ones 1.51-1.66 s, three processes),
+so the warm-up was not made larger; live training curves cost nothing measurable either
+(CPU time of Runner.run with and without them, medians of five alternated runs: 1.52 s
+and 1.58 s). Click to plots took {after:.2f} s more (the plots stage {plots:.2f} s in the
+worker): permutation importance (every input column shuffled five times on 1,000 test
+rows, predicting through the whole pipeline) and the learning curve (the pipeline fitted
+on growing samples in every fold) cost most.
 """

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import panel as pn
-import yaml
 
 from runtime.params import Param
+from runtime.safe_yaml import load as load_yaml
 
 from .state import SUITABLE_TYPES
 
@@ -89,7 +89,7 @@ def value_of(param: Param, widget: pn.widgets.Widget) -> Any:
         return value if value != "" or not param.nullable else None
     if param.kind == "value":
         # "3" means the number 3 and "true" the boolean, as in a YAML spec; "?" stays text.
-        parsed = yaml.safe_load(value) if value.strip() else None
+        parsed = load_yaml(value) if value.strip() else None
         return parsed if isinstance(parsed, (str, int, float, bool)) or parsed is None else value
     if param.kind == "numbers":
         parts = [p.strip() for p in value.split(",") if p.strip()]

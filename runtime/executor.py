@@ -15,7 +15,7 @@ import threading
 import time
 import types
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -263,18 +263,47 @@ class StepPreview:
         return "; ".join(parts)
 
 
-@dataclass
 class RunResult:
-    report: dict
-    pipeline: Any
-    seconds: float
-    spec: Spec
-    # What a person should know about the run, e.g. that the data is large for the model.
-    warnings: list[str] = field(default_factory=list)
+    """A run's report (its metrics and the rest), fitted pipeline, seconds and spec, and
+    what a person should know about it (`warnings`, e.g. that the data is large for the
+    model).
+
+    A recorded run's pipeline may come as `load_pipeline` instead, called on the first
+    use of `pipeline` (Run.result): showing the metrics needs only the report, and
+    unpickling the model cost 10-35 ms of the wait after the Train click. The plots,
+    explanations and exports that use it load it then, once."""
+
+    def __init__(
+        self,
+        report: dict,
+        pipeline: Any,
+        seconds: float,
+        spec: Spec,
+        warnings: list[str] | None = None,
+        *,
+        load_pipeline: Callable[[], Any] | None = None,
+    ):
+        if (pipeline is None) == (load_pipeline is None):
+            raise ValueError("give the pipeline or a function that loads it, not both")
+        self.report, self.seconds, self.spec = report, seconds, spec
+        self.warnings = list(warnings or [])
+        self._pipeline, self._load_pipeline = pipeline, load_pipeline
+        self._loading = threading.Lock()  # plots and explanations may ask from threads
+
+    @property
+    def pipeline(self) -> Any:
+        if self._pipeline is None:
+            with self._loading:
+                if self._pipeline is None:
+                    self._pipeline = self._load_pipeline()
+        return self._pipeline
 
     @property
     def metrics(self) -> dict:
         return self.report["metrics"]
+
+    def __repr__(self) -> str:
+        return f"<RunResult {self.spec.model.type} on {self.spec.name!r}, {self.seconds:.2f} s>"
 
 
 def cluster_warnings(spec: Spec, report: dict) -> list[str]:

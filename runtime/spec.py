@@ -26,6 +26,7 @@ from runtime.metrics import DEFAULT_TUNING_METRIC, metrics_for
 from runtime.models import CLASSIFICATION, MODELS_BY_NAME, member_types, models_for_task
 from runtime.params import ParamError, validate_params
 from runtime.plots import EXPLAIN_VIEWS, EXPLORE_VIEWS, PLOTS_BY_NAME
+from runtime.safe_yaml import load as load_yaml
 from runtime.search_space import candidate_overrides, resolve_space
 from runtime.steps import STAGES, STEPS_BY_NAME
 
@@ -689,7 +690,7 @@ def load_spec(path: str | Path) -> Spec:
 def loads_spec(text: str, source: str = "spec") -> Spec:
     """Validate spec YAML text (safe loader only); `source` names it in messages."""
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         # The problem and where it is, without the multi-line excerpt PyYAML adds.
         mark = getattr(exc, "problem_mark", None)

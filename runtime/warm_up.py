@@ -79,12 +79,11 @@ def _frame() -> pd.DataFrame:
 
 def _train(path: Path, model: dict) -> None:
     """As a worker's run: read, train and evaluate, render preprocessing.py, pickle."""
-    import joblib
-
     from generator.render import render_preprocessing
     from runtime.defaults import default_spec
     from runtime.executor import PrefixCache, Runner, standing_in
     from runtime.spec import parse_spec, spec_to_dict
+    from runtime.store import write_model
 
     spec = spec_to_dict(default_spec(path, TARGET, path.parent, name="warm-up"))
     spec["steps"], spec["model"] = STEPS, model
@@ -94,4 +93,4 @@ def _train(path: Path, model: dict) -> None:
     render_preprocessing(spec)
     prep, _ = runner.modules()
     with standing_in(prep):
-        joblib.dump(result.pipeline, io.BytesIO())
+        write_model(result.pipeline, io.BytesIO())
