@@ -380,10 +380,11 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _cmd_tune(args: argparse.Namespace) -> int:
     from runtime.executor import Runner
     from runtime.models import MODELS_BY_NAME
+    from runtime.search_space import searched_space
     from runtime.spec import SpecError, TuningSpec, load_spec, parse_spec, save_spec
     from runtime.tuning import Tuner
 
-    from .tuning_models import models_option, scaling_warning, searched_space
+    from .tuning_models import models_option, scaling_warning
 
     spec = load_spec(args.spec)
     if spec.tuning is None:

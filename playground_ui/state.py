@@ -42,13 +42,17 @@ from runtime.mlflow_mirror import mirror_plot_data
 from runtime.models import MODELS_BY_NAME, member_types
 from runtime.plots import Plot, explore_plots, result_plots
 from runtime.read_options import chosen_options, reread, workbook_sheets
-from runtime.search_space import Dimension, candidate_overrides, resolve_space
+from runtime.search_space import (
+    Dimension,
+    candidate_overrides,
+    resolve_space,
+    searched_space,
+    tuning_for_model,
+)
 from runtime.spec import Spec, SpecError, loads_spec, parse_spec, spec_to_dict
 from runtime.spec_diff import spec_diff, yaml_diff
 from runtime.steps import STEPS_BY_NAME
 from runtime.store import PLOT_DATA_FILE, Project, Run, SpecHistory, Store, StoreError
-
-from .tuning_models import searched_space, tuning_for_model
 
 if TYPE_CHECKING:
     # runtime.tuning imports optuna (~0.3 s): not before the first page is served.
@@ -896,7 +900,7 @@ class Workspace(param.Parameterized):
         from runtime.tuning import with_model  # optuna: imported by the search already
 
         def edit(data: dict) -> None:
-            tuned = spec_to_dict(with_model(self.spec, outcome.model, outcome.params))
+            tuned = with_model(self.spec, outcome.model, outcome.params)
             data["model"], data["tuning"] = tuned["model"], tuned["tuning"]
             data["tuning"]["best"] = outcome.spec.tuning.best.model_dump()
 

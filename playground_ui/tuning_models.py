@@ -1,7 +1,7 @@
 """The other models a search may choose (`tuning.models`), as the Tune tab and
-`playground tune --models` set them: which names a person may give, what taking
-a model out of the search (or changing the model) leaves in `tuning.space`, and
-which chosen models the pipeline does not scale for.
+`playground tune --models` set them: which names a person may give, and which
+chosen models the pipeline does not scale for. What taking a model out of the
+search, or changing the model, leaves in `tuning.space` is runtime.search_space's.
 
 No Panel here: the command line imports it without the UI's libraries.
 """
@@ -9,7 +9,6 @@ No Panel here: the command line imports it without the UI's libraries.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from runtime.defaults import suggested_models
 from runtime.models import MODELS_BY_NAME
@@ -18,42 +17,6 @@ from runtime.spec import Spec, SpecError
 # What `--models` takes besides a comma-separated list of names.
 SUGGESTED = "suggested"
 NONE = "none"
-
-
-def owner(key: str, own: str) -> tuple[str, str]:
-    """(model, parameter) of a tuning.space key: "model.parameter", or a bare
-    parameter of model.type (`own`)."""
-    prefix, dot, name = key.rpartition(".")
-    return (prefix, name) if dot else (own, name)
-
-
-def searched_space(space: dict[str, Any], own: str, models: list[str]) -> dict[str, Any]:
-    """The tuning.space entries of the models still searched: a model taken out of
-    the search takes its narrowed ranges with it (undo brings them back)."""
-    candidates = {own, *models}
-    return {key: given for key, given in space.items() if owner(key, own)[0] in candidates}
-
-
-def tuning_for_model(tuning: dict[str, Any], old: str, new: str) -> dict[str, Any]:
-    """The tuning section (a spec dict's) once the Model tab replaces model `old` by
-    `new`. Chosen from the models the search may choose, `new` trades places with
-    `old` there (the search covers the same models); an ensemble searches alone.
-    Each space entry keeps its model: `old`'s bare names get its prefix while it is
-    still searched; the entries of a model no longer searched go (undo keeps them)."""
-    if old == new:
-        return tuning
-    models = list(tuning.get("models") or [])
-    if MODELS_BY_NAME[new].ensemble:
-        models = []
-    elif new in models:
-        models[models.index(new)] = old
-    searched = {new, *models}
-    space = {}
-    for key, given in (tuning.get("space") or {}).items():
-        model, name = owner(key, old)
-        if model in searched:
-            space[key if model != old else f"{old}.{name}"] = given
-    return {**tuning, "models": models, "space": space}
 
 
 def has_scaling(spec: Spec) -> bool:

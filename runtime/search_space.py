@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from runtime.models import ModelType
+from runtime.models import MODELS_BY_NAME, ModelType
 from runtime.params import Param, ParamError
 
 # A numeric range becomes this many grid points for the grid search (fewer for a
@@ -84,6 +84,13 @@ def declared_dimension(param: Param) -> Dimension | None:
     return Dimension(param.name, kind, search["low"], search["high"], bool(search.get("log")))
 
 
+def key_owner(key: str, own: str) -> tuple[str, str]:
+    """(model, parameter) of a tuning.space key: "model.parameter", or a bare
+    parameter of model.type (`own`)."""
+    prefix, dot, name = key.rpartition(".")
+    return (prefix, name) if dot else (own, name)
+
+
 def candidate_overrides(
     space: dict[str, dict[str, Any]], model: str, own: str
 ) -> dict[str, dict[str, Any]]:
@@ -91,10 +98,40 @@ def candidate_overrides(
     "model.parameter", and for model.type (`own`) the bare parameter names too."""
     overrides = {}
     for key, given in space.items():
-        prefix, dot, name = key.rpartition(".")
-        if (dot and prefix == model) or (not dot and model == own):
+        owner, name = key_owner(key, own)
+        if owner == model:
             overrides[name] = given
     return overrides
+
+
+def searched_space(space: dict[str, Any], own: str, models: list[str]) -> dict[str, Any]:
+    """The tuning.space entries of the models still searched: a model taken out of
+    the search takes its narrowed ranges with it (undo brings them back)."""
+    candidates = {own, *models}
+    return {key: given for key, given in space.items() if key_owner(key, own)[0] in candidates}
+
+
+def tuning_for_model(tuning: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """The tuning section (a spec dict's) once model `old` is replaced by `new` (the
+    Model tab, or a search that found `new` best). Chosen from the models the search
+    may choose, `new` trades places with `old` there (the search covers the same
+    models); an ensemble searches alone. Each space entry keeps its model: `old`'s
+    bare names get its prefix while it is still searched; the entries of a model no
+    longer searched go (undo keeps them)."""
+    if old == new:
+        return tuning
+    models = list(tuning.get("models") or [])
+    if MODELS_BY_NAME[new].ensemble:
+        models = []
+    elif new in models:
+        models[models.index(new)] = old
+    searched = {new, *models}
+    space = {}
+    for key, given in (tuning.get("space") or {}).items():
+        model, name = key_owner(key, old)
+        if model in searched:
+            space[key if model != old else f"{old}.{name}"] = given
+    return {**tuning, "models": models, "space": space}
 
 
 def resolve_space(

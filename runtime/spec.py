@@ -27,7 +27,7 @@ from runtime.models import CLASSIFICATION, MODELS_BY_NAME, member_types, models_
 from runtime.params import ParamError, validate_params
 from runtime.plots import EXPLAIN_VIEWS, EXPLORE_VIEWS, PLOTS_BY_NAME
 from runtime.safe_yaml import load as load_yaml
-from runtime.search_space import candidate_overrides, resolve_space
+from runtime.search_space import candidate_overrides, key_owner, resolve_space
 from runtime.steps import STAGES, STEPS_BY_NAME
 
 SPEC_VERSION = 2
@@ -427,10 +427,10 @@ class Spec(_Strict):
         given = {name: o.given() for name, o in tuning.space.items()}
         candidates = [self.model.type, *tuning.models]
         for key in given:
-            prefix, dot, _ = key.rpartition(".")
-            if dot and prefix not in candidates:
+            owner, _ = key_owner(key, self.model.type)
+            if owner not in candidates:
                 raise ValueError(
-                    f"tuning.space.{key}: {prefix!r} is not a model of the search; "
+                    f"tuning.space.{key}: {owner!r} is not a model of the search; "
                     f"write a parameter of {self.model.type} bare, or prefix it with one of "
                     f"{', '.join(candidates)}"
                 )

@@ -34,6 +34,7 @@ from typing import Any
 import optuna
 
 from runtime.executor import RunError, Runner, load_beside
+from runtime.search_space import tuning_for_model
 from runtime.spec import Spec, TuningBest, parse_spec, spec_to_dict
 from runtime.store import playground_home
 
@@ -282,7 +283,7 @@ class Tuner:
                 f"the best parameters refitted give {refit!r}, but the study recorded "
                 f"{best.value!r}; the model is not deterministic with these settings"
             )
-        tuned = spec_to_dict(with_model(self.spec, model, params))
+        tuned = with_model(self.spec, model, params)
         trials = len(study.get_trials(deepcopy=False, states=FINISHED))
         tuned["tuning"]["best"] = TuningBest(
             value=best.value, trial=best.number, trials=trials, study=self.study_name
@@ -293,24 +294,19 @@ class Tuner:
         )
 
 
-def with_model(spec: Spec, model: str, params: dict[str, Any]) -> Spec:
-    """The spec with `params` tuned for `model`: model.type's own parameters updated, or,
-    when the search chose another of tuning.models, that model in its place, its other
-    parameters as declared. The tuned spec searches the same models: the replaced model
-    joins tuning.models, and its tuning.space ranges are kept under its name."""
-    tuned = spec.model_copy(deep=True)
+def with_model(spec: Spec, model: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The spec's data with `params` tuned for `model`: model.type's own parameters
+    updated, or, when the search chose another of tuning.models, that model in its
+    place, its other parameters as declared. The tuned spec searches the same models
+    (search_space.tuning_for_model: the replaced model joins tuning.models, its
+    tuning.space ranges kept under its name)."""
+    data = spec_to_dict(spec)
     if model == spec.model.type:
-        tuned.model.params.update(params)
-        return tuned
-    own = spec.model.type
-    tuning = tuned.tuning
-    tuning.models = [own if name == model else name for name in tuning.models]
-    tuning.space = {
-        key if "." in key else f"{own}.{key}": override for key, override in tuning.space.items()
-    }
-    tuned.model.type = model
-    tuned.model.params = dict(params)
-    return tuned
+        data["model"]["params"].update(params)
+        return data
+    data["tuning"] = tuning_for_model(data["tuning"], spec.model.type, model)
+    data["model"]["type"], data["model"]["params"] = model, dict(params)
+    return data
 
 
 class TuningJob:
