@@ -330,8 +330,6 @@ def test_two_workers_finish_one_study_with_the_reported_best(project, capsys):
 
 @pytest.mark.slow
 def test_export_reproduces_the_tuned_model_and_its_search(project, tmp_path_factory):
-    import papermill
-
     spec = load_spec(project / "spec.yaml")
     outcome = Tuner(spec, project, f"sqlite:///{project / 's.db'}").tune(trials=5)
     tuned = outcome.spec
@@ -345,24 +343,31 @@ def test_export_reproduces_the_tuned_model_and_its_search(project, tmp_path_fact
     export(runner, bundle, result)
     assert "tuning" in json.loads((bundle / "manifest.json").read_text())
 
-    run([sys.executable, "train.py", "--out", "train-out"], cwd=bundle)
-    assert_same_report(json.loads((bundle / "train-out/metrics.json").read_text()), result.report)
-
-    papermill.execute_notebook(
-        str(bundle / "notebook.ipynb"),
-        str(bundle / "notebook.out.ipynb"),
-        parameters={"output_dir": "nb-out", "tuning_trials": 5},
-        kernel_name="python3",
-        cwd=str(bundle),
-        progress_bar=False,
-    )
-    assert_same_report(json.loads((bundle / "nb-out/metrics.json").read_text()), result.report)
+    assert_train_and_notebook_repeat(bundle, result.report, tuning_trials=5)
 
     # The shipped search, same seed and trial count: the same best parameters.
     run([sys.executable, "tune.py", "--trials", "5", "--out", "tune-out"], cwd=bundle)
     found = json.loads((bundle / "tune-out/tuning.json").read_text())
     assert found["params"] == outcome.params
     assert found["value"] == pytest.approx(outcome.value, rel=0, abs=TOLERANCE)
+
+
+def assert_train_and_notebook_repeat(bundle: Path, report: dict, tuning_trials: int) -> None:
+    """The bundle's train.py and its notebook (through papermill, its search re-run with
+    `tuning_trials` trials) give the runtime's report."""
+    import papermill
+
+    run([sys.executable, "train.py", "--out", "train-out"], cwd=bundle)
+    assert_same_report(json.loads((bundle / "train-out/metrics.json").read_text()), report)
+    papermill.execute_notebook(
+        str(bundle / "notebook.ipynb"),
+        str(bundle / "notebook.out.ipynb"),
+        parameters={"output_dir": "nb-out", "tuning_trials": tuning_trials},
+        kernel_name="python3",
+        cwd=str(bundle),
+        progress_bar=False,
+    )
+    assert_same_report(json.loads((bundle / "nb-out/metrics.json").read_text()), report)
 
 
 def test_without_export_search_only_the_values_are_exported(project):

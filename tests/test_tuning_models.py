@@ -12,9 +12,9 @@ import time
 import optuna
 import pytest
 import yaml
-from reports import TOLERANCE, assert_same_report
+from reports import TOLERANCE
 from test_reproduction import run
-from test_tuning import PENGUINS, ROOT, SPEC, spec_with
+from test_tuning import PENGUINS, ROOT, SPEC, assert_train_and_notebook_repeat, spec_with
 
 from generator.bundle import export
 from generator.tuning import render_tune
@@ -157,8 +157,6 @@ def test_a_replaced_model_keeps_its_ranges_under_its_name(project):
 
 
 def test_export_repeats_the_search_and_reproduces_the_chosen_model(project, tmp_path_factory):
-    import papermill
-
     spec = parse_spec(family_spec(export_search=True))
     outcome = Tuner(spec, project, f"sqlite:///{project / 'export.db'}").tune(trials=6)
     runner = Runner(outcome.spec, project)
@@ -169,17 +167,7 @@ def test_export_repeats_the_search_and_reproduces_the_chosen_model(project, tmp_
     )
     bundle = tmp_path_factory.mktemp("families")
     export(runner, bundle, result)
-    run([sys.executable, "train.py", "--out", "train-out"], cwd=bundle)
-    assert_same_report(json.loads((bundle / "train-out/metrics.json").read_text()), result.report)
-    papermill.execute_notebook(
-        str(bundle / "notebook.ipynb"),
-        str(bundle / "notebook.out.ipynb"),
-        parameters={"output_dir": "nb-out", "tuning_trials": 6},
-        kernel_name="python3",
-        cwd=str(bundle),
-        progress_bar=False,
-    )
-    assert_same_report(json.loads((bundle / "nb-out/metrics.json").read_text()), result.report)
+    assert_train_and_notebook_repeat(bundle, result.report, tuning_trials=6)
     run([sys.executable, "tune.py", "--trials", "6", "--out", "tune-out"], cwd=bundle)
     found = json.loads((bundle / "tune-out/tuning.json").read_text())
     assert found["model"] == outcome.model
