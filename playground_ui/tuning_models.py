@@ -10,17 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from runtime.defaults import suggested_models
+from runtime.defaults import has_scaling, suggested_models
 from runtime.models import MODELS_BY_NAME
 from runtime.spec import Spec, SpecError
 
 # What `--models` takes besides a comma-separated list of names.
 SUGGESTED = "suggested"
 NONE = "none"
-
-
-def has_scaling(spec: Spec) -> bool:
-    return any(step.type == "scale" for _, step in spec.active_steps())
 
 
 def unscaled(spec: Spec, models: list[str]) -> list[str]:

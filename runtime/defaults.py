@@ -370,6 +370,11 @@ def suggested_models(spec: Spec, rows: int | None = None) -> list[str]:
     models = list(SEARCHED_TREE_MODELS[spec.task])
     if rows is not None and rows > FOREST_ROWS:
         models = [name for name in models if name.startswith("xgboost")]
-    if any(step.type == "scale" for _, step in spec.active_steps()):
+    if has_scaling(spec):
         models.append(SEARCHED_LINEAR_MODEL[spec.task])
     return [name for name in models if name != spec.model.type]
+
+
+def has_scaling(spec: Spec) -> bool:
+    """Whether an enabled step scales the numbers (what models that need scaling want)."""
+    return any(step.type == "scale" for _, step in spec.active_steps())
