@@ -130,13 +130,19 @@ def run_playground(spec, work: Path) -> dict:
 
     start = time.perf_counter()
     tuner = Tuner(spec, work, storage=f"sqlite:///{work / 'optuna.db'}")
-    outcome = tuner.tune(workers=1)
-    result = Runner(outcome.spec, work).run()
+    # The Tune tab's "Average the best models" (playground tune --average): the average
+    # ensemble replaces the best model when it cross-validates better.
+    outcome = tuner.tune(workers=1, average=True)
+    chosen, cv, model = outcome.spec, outcome.value, outcome.spec.model.type
+    if outcome.average is not None:
+        chosen, cv = outcome.average.spec, outcome.average.value
+        model = "average of " + " + ".join(name for name, _ in outcome.average.members)
+    result = Runner(chosen, work).run()
     return {
         "score": result.metrics["test"][TEST_METRIC[spec.task]],
-        "cv": outcome.value,
+        "cv": cv,
         "trials": outcome.trials,
-        "model": outcome.spec.model.type,
+        "model": model,
         "seconds": time.perf_counter() - start,
         "train_rows": result.report["rows"]["train"],
         "test_rows": result.report["rows"]["test"],

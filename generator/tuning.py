@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from generator.literals import py_literal
 from generator.render import (
     cv_imports,
     environment,
@@ -18,7 +19,7 @@ from generator.render import (
     training_context,
 )
 from runtime.metrics import direction
-from runtime.models import MODELS_BY_NAME, member_types
+from runtime.models import AVERAGE_ENSEMBLE, MODELS_BY_NAME, member_types
 from runtime.search_space import GRID_POINTS, candidate_overrides, resolve_space
 from runtime.spec import Spec
 
@@ -35,6 +36,7 @@ def tuning_context(spec: Spec) -> dict:
     candidates = searched_models(spec, given)
     return {
         "candidates": candidates,
+        "average": average_ensemble(spec.task) if candidates else None,
         # XGBoost, one of the searched models, refuses some column names (build_pipeline
         # gives it values alone when it is the spec's model).
         "values_only": any(c["module"] == "xgboost" for c in candidates)
@@ -94,12 +96,23 @@ def searched_models(spec: Spec, given: dict[str, dict]) -> list[dict]:
     return candidates
 
 
+def average_ensemble(task: str) -> dict:
+    """How tune.py builds the average of the best models: the class and fixed arguments
+    of the catalog's average ensemble for the task, as train.py renders it."""
+    name = AVERAGE_ENSEMBLE[task]
+    decl = MODELS_BY_NAME[name]
+    fixed = "".join(f", {arg}={py_literal(value)}" for arg, value in decl.fixed)
+    return {"name": name, "cls": decl.cls, "fixed": fixed, "imports": decl.import_lines}
+
+
 def render_tune(spec: Spec, data_filename: str, formatted: bool = True) -> str:
     env = environment()
     context = training_context(spec)
     context.update(tuning_context(spec))
     imports = context["training_imports"] + cv_imports(spec)
     imports += [line for c in context["candidates"] for line in c["imports"]]
+    if context["average"]:
+        imports += context["average"]["imports"]
     imports += [
         "import argparse",
         "import json",

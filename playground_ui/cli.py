@@ -406,6 +406,11 @@ def _cmd_tune(args: argparse.Namespace) -> int:
             raise SpecError(f"{name} {value}: give a number above 0")
     if args.workers < 1:
         raise SpecError(f"--workers {args.workers}: give 1 or more worker processes")
+    if args.average and not spec.tuning.models:
+        raise SpecError(
+            "--average: averages the best of several models; give --models too "
+            "(e.g. --models suggested)"
+        )
     tuner = Tuner(spec, Path(args.spec).parent, storage=args.storage, study=args.study)
     tuner.study()  # a storage that cannot be opened is said before anything else
     tuning = spec.tuning
@@ -426,6 +431,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         workers=args.workers,
         on_progress=lambda progress: print(f"  {progress.line()}", flush=True),
+        average=args.average,
     )
     print(
         f"best {tuning.metric}: {outcome.value!r} (trial {outcome.spec.tuning.best.trial} of "
@@ -440,6 +446,15 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     spec_path = Path(args.spec)
     out = Path(args.output) if args.output else spec_path.with_name(f"{spec_path.stem}_tuned.yaml")
     tuned = outcome.spec
+    if outcome.average is not None:
+        names = " + ".join(name for name, _ in outcome.average.members)
+        print(
+            f"the average of {names} scores better: {tuning.metric} "
+            f"{outcome.average.value!r}; the tuned spec is that average ensemble"
+        )
+        tuned = outcome.average.spec
+    elif args.average:
+        print("no average of the best models scored better than the best model")
     if out.parent.resolve() != spec_path.parent.resolve():
         # The data path is relative to the spec's folder: keep it pointing at the file.
         data = (spec_path.parent / spec.dataset.path).resolve()
@@ -596,6 +611,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(e.g. random_forest_classifier,xgboost_classifier); 'suggested' for the ones "
         "the playground proposes, 'none' for the spec's model alone (default: "
         "tuning.models)",
+    )
+    tune.add_argument(
+        "--average",
+        action="store_true",
+        help="with several models, also try averaging the best ones (each at its best "
+        "parameters); when the average cross-validates better, the tuned spec is that "
+        "average ensemble",
     )
     tune.add_argument("--study", help="the study's name (default: derived from the spec)")
     tune.add_argument(

@@ -56,7 +56,7 @@ from runtime.store import PLOT_DATA_FILE, Project, Run, SpecHistory, Store, Stor
 
 if TYPE_CHECKING:
     # runtime.tuning imports optuna (~0.3 s): not before the first page is served.
-    from runtime.tuning import TuningJob, TuningOutcome
+    from runtime.tuning import AverageOutcome, TuningJob, TuningOutcome
 
 # File types the upload accepts, as the reader detects them.
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".json", ".jsonl")
@@ -875,15 +875,18 @@ class Workspace(param.Parameterized):
             return []
         return suggested_models(self.spec, len(self.raw_data()))
 
-    def start_tuning(self, trials: int | None = None, workers: int = 1) -> TuningJob:
-        """Search in the background, in worker processes; the job reports progress."""
+    def start_tuning(
+        self, trials: int | None = None, workers: int = 1, average: bool = False
+    ) -> TuningJob:
+        """Search in the background, in worker processes; the job reports progress.
+        `average`: then try the average of the best models (runtime.tuning)."""
         if self.spec.tuning is None and not self.set_tuning():
             raise RunError(self.message)
         from runtime.tuning import Tuner, TuningJob, storage_url
 
         tuner = Tuner(self.spec, self.project_dir, storage_url(home=self.home))
         self.tell(f"Tuning started (study {tuner.study_name!r}).")
-        return TuningJob(tuner, trials, workers)
+        return TuningJob(tuner, trials, workers, average)
 
     def use_tuned(self, outcome: TuningOutcome, searched: Spec | None = None) -> bool:
         """Write the best model and parameters into the spec, as one change (undo
@@ -909,6 +912,24 @@ class Workspace(param.Parameterized):
         title = MODELS_BY_NAME[outcome.model].title
         return self.change(
             edit, f"{title} with its best parameters is now the model; train to see it."
+        )
+
+    def use_average(self, average: AverageOutcome, searched: Spec) -> bool:
+        """Make the average of the search's best models the model, as one change (undo
+        restores the old). An ensemble is not tuned: the tuning section goes with it,
+        as when an ensemble is chosen on the Model tab."""
+        if self.spec.model.type != searched.model.type:
+            return self._refuse(RunError("the model changed since this search; tune it again"))
+
+        def edit(data: dict) -> None:
+            data["model"], data["tuning"] = spec_to_dict(average.spec)["model"], None
+
+        titles = " and ".join(MODELS_BY_NAME[name].title for name, _ in average.members)
+        return self.change(
+            edit,
+            f"The average of {titles}, each with its best parameters, is now the model "
+            "(an ensemble, so the tuning settings were set aside; undo brings them back); "
+            "train to see it.",
         )
 
     # -- training and export -----------------------------------------------------

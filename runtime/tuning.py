@@ -9,6 +9,8 @@ checks the result:
     outcome = tuner.tune(trials=30, workers=2, on_progress=print)
     outcome.spec          # model.params = the best parameters, tuning.best filled
     outcome.model         # the best trial's model (tuning.models: it may replace model.type)
+    outcome.average       # with tune(average=True): the average of the best models, if it
+                          # cross-validates better (an average ensemble spec)
 
 Studies live in Optuna storage: by default a SQLite file in PLAYGROUND_HOME,
 else any Optuna storage URL (PostgreSQL for several machines). A study's name
@@ -34,6 +36,7 @@ from typing import Any
 import optuna
 
 from runtime.executor import RunError, Runner, load_beside
+from runtime.models import AVERAGE_ENSEMBLE, MODELS_BY_NAME
 from runtime.search_space import tuning_for_model
 from runtime.spec import Spec, TuningBest, parse_spec, spec_to_dict
 from runtime.store import playground_home
@@ -44,6 +47,8 @@ STORAGE_FILE = "optuna.db"
 SQLITE_LOCK_TIMEOUT = 60
 # The refit of the best parameters must give the study's best value to this.
 TOLERANCE = 1e-9
+# With average=True, this share of the time budget is kept for averaging the best models.
+AVERAGE_SHARE = 0.1
 # Parameter importance says little below this many completed trials.
 IMPORTANCE_MIN_TRIALS = 4
 FINISHED = (
@@ -139,6 +144,16 @@ def progress_of(study: optuna.Study, total: int, started: float) -> Progress:
 
 
 @dataclass
+class AverageOutcome:
+    """The average of the search's best models, which cross-validates better than its
+    best trial: an average ensemble of them, each at its best trial's parameters."""
+
+    spec: Spec
+    members: list[tuple[str, dict[str, Any]]]
+    value: float
+
+
+@dataclass
 class TuningOutcome:
     spec: Spec  # the tuned spec: best model and parameters in model, tuning.best filled
     model: str
@@ -148,6 +163,7 @@ class TuningOutcome:
     study_name: str
     storage: str
     trials: int
+    average: AverageOutcome | None = None
 
 
 class Tuner:
@@ -206,17 +222,22 @@ class Tuner:
         on_progress: Callable[[Progress], None] | None = None,
         stop: Any = None,
         in_processes: bool = False,
+        average: bool = False,
     ) -> TuningOutcome:
         """Add `trials` trials to the study (default: the spec's n_trials) over
         `workers` processes, then refit the best parameters and return the tuned spec.
 
         One worker runs in this process unless `in_processes` (a server keeps its
         own process free). `stop` (an Event) ends the search after the running
-        trials; the best found is kept.
+        trials; the best found is kept. `average` (a search of several models): also
+        try averaging the best models, within the time budget (AVERAGE_SHARE of it).
         """
         tuning = self.spec.tuning
         trials = trials or tuning.n_trials
         timeout = timeout if timeout is not None else tuning.timeout_seconds
+        average = average and bool(tuning.models)
+        if average and timeout is not None:
+            timeout *= 1 - AVERAGE_SHARE
         study = self.study()  # created here, before any worker opens it
         total = len(study.get_trials(deepcopy=False, states=FINISHED)) + trials
         started = time.monotonic()
@@ -225,7 +246,7 @@ class Tuner:
             self.search(total, timeout, callbacks)
         else:
             self._in_workers(max(workers, 1), total, timeout, started, on_progress, stop)
-        return self.outcome()
+        return self.outcome(average=average)
 
     def _in_workers(self, workers, total, timeout, started, on_progress, stop) -> None:
         context = multiprocessing.get_context("spawn")
@@ -260,8 +281,9 @@ class Tuner:
         if on_progress:
             on_progress(progress_of(study, total, started))
 
-    def outcome(self) -> TuningOutcome:
-        """The study's best trial, refitted, as a tuned spec."""
+    def outcome(self, average: bool = False) -> TuningOutcome:
+        """The study's best trial, refitted, as a tuned spec; with `average` (a search of
+        several models), the average of the best models too when it scores better."""
         study = self.study()
         complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
         if not complete:
@@ -289,9 +311,25 @@ class Tuner:
             value=best.value, trial=best.number, trials=trials, study=self.study_name
         ).model_dump()
         tuned = parse_spec(tuned)  # the tuned values checked like any others
+        found = None
+        if average and self.spec.tuning.models:
+            with module.threadpool_limits(limits=module.N_JOBS):
+                found = module.best_average(study, folds)
         return TuningOutcome(
-            tuned, model, params, best.value, refit, self.study_name, self.storage_url, trials
+            tuned,
+            model,
+            params,
+            best.value,
+            refit,
+            self.study_name,
+            self.storage_url,
+            trials,
+            average=None if found is None else self._average(*found),
         )
+
+    def _average(self, members: list[tuple[str, dict]], value: float) -> AverageOutcome:
+        spec = parse_spec(with_average(self.spec, members))
+        return AverageOutcome(spec, members, value)
 
 
 def with_model(spec: Spec, model: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -309,6 +347,24 @@ def with_model(spec: Spec, model: str, params: dict[str, Any]) -> dict[str, Any]
     return data
 
 
+def with_average(spec: Spec, members: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """The spec's data with an average ensemble of `members` ((model, tuned parameters)
+    each, as tune.py's best_average gives them) in place of its model. A member's other
+    parameters are the spec's for model.type, else as declared, as the search built it.
+    The tuning section goes: an ensemble is not tuned (as on the Model tab)."""
+    data = spec_to_dict(spec)
+    built = []
+    for name, params in members:
+        if name == spec.model.type:
+            others = dict(spec.model.params)
+        else:
+            others = {p.name: p.default for p in MODELS_BY_NAME[name].params}
+        built.append({"type": name, "params": {**others, **params}})
+    data["model"] = {"type": AVERAGE_ENSEMBLE[spec.task], "params": {}, "members": built}
+    data["tuning"] = None
+    return data
+
+
 class TuningJob:
     """A search running in the background (worker processes, watched by a thread).
 
@@ -316,18 +372,20 @@ class TuningJob:
     after the running trials and keeps the best found.
     """
 
-    def __init__(self, tuner: Tuner, trials: int | None = None, workers: int = 1):
+    def __init__(
+        self, tuner: Tuner, trials: int | None = None, workers: int = 1, average: bool = False
+    ):
         self.tuner = tuner
         self.progress: Progress | None = None
         self.outcome: TuningOutcome | None = None
         self.error: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(
-            target=self._run, args=(trials, workers), daemon=True, name="tuning"
+            target=self._run, args=(trials, workers, average), daemon=True, name="tuning"
         )
         self._thread.start()
 
-    def _run(self, trials: int | None, workers: int) -> None:
+    def _run(self, trials: int | None, workers: int, average: bool) -> None:
         try:
             self.outcome = self.tuner.tune(
                 trials=trials,
@@ -335,6 +393,7 @@ class TuningJob:
                 on_progress=self._update,
                 stop=self._stop,
                 in_processes=True,
+                average=average,
             )
         except Exception as exc:  # noqa: BLE001 - shown to the person, the server carries on
             self.error = str(exc) or type(exc).__name__

@@ -103,11 +103,16 @@ class TuneView(StageView):
         self.models_help = pn.pane.Markdown(MODELS_HELP, sizing_mode="stretch_width")
         self.models_warning = pn.pane.Alert("", alert_type="warning", visible=False)
         self.models_spaces = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.average = pn.widgets.Checkbox(
+            label="Then try the average of the best models (kept only if it scores better)",
+            value=True,
+        )
         self.models_area = pn.Column(
             pn.Row(self.models, self.suggest_button),
             self.models_help,
             self.models_warning,
             self.models_spaces,
+            self.average,
             sizing_mode="stretch_width",
         )
         self.method.param.watch(lambda *_: self._models_state(), "value")
@@ -121,6 +126,10 @@ class TuneView(StageView):
         self.stop_button.on_click(self._stop)
         self.use_button = pn.widgets.Button(label="Use best parameters", disabled=True, width=180)
         self.use_button.on_click(self._use)
+        self.use_average_button = pn.widgets.Button(
+            label="Use the average", visible=False, width=160
+        )
+        self.use_average_button.on_click(self._use_average)
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.progress = pn.indicators.Progress(
             value=0, max=100, sizing_mode="stretch_width", visible=False
@@ -190,6 +199,7 @@ class TuneView(StageView):
             return
         if MODELS_BY_NAME[spec.model.type].ensemble:
             self.models.disabled = self.suggest_button.disabled = True
+            self.average.disabled = True
             self.models_help.object = ENSEMBLE_HELP
             self.models_warning.visible = False
             self.models_spaces.object = ""
@@ -199,6 +209,7 @@ class TuneView(StageView):
         self.suggest_button.disabled = grid or not self.ws.suggested_tuning_models()
         self.models_help.object = GRID_HELP if grid else MODELS_HELP
         chosen = [] if grid else list(self.models.value)
+        self.average.disabled = not chosen
         warning = scaling_warning(spec, chosen)
         self.models_warning.object = warning or ""
         self.models_warning.visible = warning is not None
@@ -263,7 +274,8 @@ class TuneView(StageView):
         if not self._save():
             return
         try:
-            self._job = self.ws.start_tuning(self.trials.value, self.workers.value)
+            average = not self.average.disabled and self.average.value
+            self._job = self.ws.start_tuning(self.trials.value, self.workers.value, average)
         except USER_ERRORS as exc:
             self.ws.tell(str(exc), "error")
             return
@@ -271,6 +283,7 @@ class TuneView(StageView):
         self.start_button.disabled = True
         self.use_button.disabled = True
         self.use_button.label = "Use best parameters"
+        self.use_average_button.visible = False
         self.stop_button.visible = True
         self.progress.visible = True
         self.progress.value = 0
@@ -304,6 +317,16 @@ class TuneView(StageView):
             return
         self.status.object, told = self._result(job.outcome, job.tuner.spec.model.type)
         self.use_button.disabled = False
+        average = job.outcome.average
+        if average is not None:
+            titles = " and ".join(MODELS_BY_NAME[name].title for name, _ in average.members)
+            self.status.object += (
+                f"\n\nThe average of {titles} scores better: **{average.value:.6f}** "
+                "(the same folds, each model at its best trial's values)."
+            )
+            told += f" The average of {titles} scores better: “Use the average” makes it the model."
+            self.use_average_button.visible = True
+            self.use_average_button.disabled = False
         self.ws.tell(told, "success")
 
     def _result(self, outcome, searched: str) -> tuple[str, str]:
@@ -361,6 +384,14 @@ class TuneView(StageView):
         # Used once: the spec now holds it (undo takes it back out).
         if self.ws.use_tuned(job.outcome, searched=job.tuner.spec):
             self.use_button.disabled = True
+            self.use_average_button.disabled = True
+
+    def _use_average(self, _=None) -> None:
+        job = self._job
+        if job is None or job.outcome is None or job.outcome.average is None:
+            return
+        if self.ws.use_average(job.outcome.average, searched=job.tuner.spec):
+            self.use_button.disabled = self.use_average_button.disabled = True
 
     def __panel__(self):
         settings = pn.Column(
@@ -369,7 +400,13 @@ class TuneView(StageView):
             self.models_area,
             self.export_search,
             self.space_area,
-            pn.Row(self.save_button, self.start_button, self.stop_button, self.use_button),
+            pn.Row(
+                self.save_button,
+                self.start_button,
+                self.stop_button,
+                self.use_button,
+                self.use_average_button,
+            ),
             sizing_mode="stretch_width",
         )
         return pn.Column(

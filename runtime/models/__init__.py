@@ -43,6 +43,7 @@ from runtime.models.ensembles import ENSEMBLES
 from runtime.models.regression import REGRESSORS
 
 __all__ = [
+    "AVERAGE_ENSEMBLE",
     "CALIBRATED",
     "CLASSIFICATION",
     "MODELS_BY_NAME",
@@ -61,6 +62,12 @@ __all__ = [
 MODEL_TYPES: tuple[ModelType, ...] = CLASSIFIERS + REGRESSORS + CLUSTERERS + ENSEMBLES
 
 MODELS_BY_NAME = {model.name: model for model in MODEL_TYPES}
+# The ensemble a search's best models are averaged in (tuning's `ensemble`).
+AVERAGE_ENSEMBLE = {
+    "binary": "average_ensemble_classifier",
+    "multiclass": "average_ensemble_classifier",
+    "regression": "average_ensemble_regressor",
+}
 
 
 def models_for_task(task: str) -> list[ModelType]:

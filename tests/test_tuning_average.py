@@ -1,0 +1,205 @@
+"""Averaging the best models of a search (`tune(average=True)`, `playground tune
+--average`): the average ensemble of the best models, kept when it cross-validates
+better than the best trial; what train.py and the exported tune.py make of it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from types import SimpleNamespace
+
+import optuna
+import pytest
+from reports import TOLERANCE, assert_user_error
+from test_reproduction import run
+from test_tuning import PENGUINS, assert_train_and_notebook_repeat
+from test_tuning_models import family_spec
+
+from generator.bundle import export
+from playground_ui.cli import main
+from playground_ui.state import Workspace
+from playground_ui.views.tune import TuneView
+from runtime.executor import Runner
+from runtime.models import MODELS_BY_NAME
+from runtime.spec import load_spec, parse_spec
+from runtime.tuning import AVERAGE_SHARE, AverageOutcome, Tuner, with_average
+
+TREE = "decision_tree_classifier"
+FOREST = "random_forest_classifier"
+# Seeded: on these 8 trials of penguins by accuracy, naive Bayes wins and its average
+# with the best forest scores better in the same cross-validation.
+TRIALS = 8
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A folder holding penguins; the CLI's study storage in its home."""
+    monkeypatch.setenv("PLAYGROUND_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PLAYGROUND_OPTUNA_STORAGE", raising=False)
+    (tmp_path / "data").mkdir()
+    shutil.copy(PENGUINS, tmp_path / "data" / "penguins.csv")
+    return tmp_path
+
+
+@pytest.fixture
+def averaged(project):
+    spec = parse_spec(family_spec(export_search=True))
+    tuner = Tuner(spec, project, f"sqlite:///{project / 'average.db'}", study="average")
+    return tuner, tuner.tune(trials=TRIALS, average=True)
+
+
+def test_the_best_models_averaged_score_better_than_the_best_trial(averaged):
+    tuner, outcome = averaged
+    average = outcome.average
+    assert average is not None and average.value > outcome.value
+    names = [name for name, _ in average.members]
+    # The best model first, then the next best by its own best trial.
+    assert names[0] == outcome.model and average.members[0][1] == outcome.params
+    study = tuner.study()
+    complete = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    best_of = {name: max(t.value for t in complete if t.params["model"] == name) for name in names}
+    others = {t.params["model"] for t in complete} - set(names)
+    assert all(
+        best_of[names[1]] >= max(t.value for t in complete if t.params["model"] == other)
+        for other in others
+    )
+
+    ensemble = average.spec
+    assert ensemble.model.type == "average_ensemble_classifier"
+    assert ensemble.tuning is None  # an ensemble is not tuned
+    assert [m.type for m in ensemble.model.members] == names
+    # A member the spec did not hold takes its declared defaults besides the tuned values.
+    other, tuned = average.members[1]
+    declared = {p.name: p.default for p in MODELS_BY_NAME[other].params}
+    assert ensemble.model.members[1].params == {**declared, **tuned}
+
+
+def test_train_py_scores_the_average_as_the_search_did_and_the_export_repeats_it(
+    averaged, project, tmp_path_factory
+):
+    _, outcome = averaged
+    runner = Runner(outcome.average.spec, project)
+    result = runner.run()
+    # train.py's cross-validation (the same folds) of the ensemble it builds.
+    assert result.report["cross_validation"]["mean"]["accuracy"] == pytest.approx(
+        outcome.average.value, rel=0, abs=TOLERANCE
+    )
+    bundle = tmp_path_factory.mktemp("average")
+    export(runner, bundle, result)
+    assert_train_and_notebook_repeat(bundle, result.report, tuning_trials=TRIALS)
+
+
+@pytest.mark.slow
+def test_the_exported_search_finds_the_same_average(averaged, tmp_path_factory):
+    tuner, outcome = averaged
+    runner = Runner(outcome.spec, tuner.base_dir)
+    bundle = tmp_path_factory.mktemp("search")
+    export(runner, bundle, runner.run())
+    out = run([sys.executable, "tune.py", "--trials", str(TRIALS), "--out", "o"], cwd=bundle)
+    found = json.loads((bundle / "o/tuning.json").read_text())["average"]
+    assert [(m["model"], m["params"]) for m in found["members"]] == [
+        (name, params) for name, params in outcome.average.members
+    ]
+    assert found["value"] == pytest.approx(outcome.average.value, rel=0, abs=TOLERANCE)
+    assert "scores better" in out.stdout
+
+
+def test_one_model_is_not_averaged_and_keeps_its_whole_budget(project, monkeypatch):
+    spec = parse_spec(family_spec(models=[], space={"max_depth": {"low": 1, "high": 6}}))
+    tuner = Tuner(spec, project, f"sqlite:///{project / 'one.db'}")
+    budgets = []
+    monkeypatch.setattr(tuner, "search", lambda total, timeout, cb: budgets.append(timeout))
+    with pytest.raises(Exception, match="no trial"):
+        tuner.tune(trials=2, timeout=10, average=True)
+    assert budgets == [10]
+    family = Tuner(parse_spec(family_spec()), project, f"sqlite:///{project / 'two.db'}")
+    monkeypatch.setattr(family, "search", lambda total, timeout, cb: budgets.append(timeout))
+    with pytest.raises(Exception, match="no trial"):
+        family.tune(trials=2, timeout=10, average=True)
+    assert budgets[1] == pytest.approx(10 * (1 - AVERAGE_SHARE))
+
+
+def test_cli_writes_the_average_and_refuses_it_without_models(project, capsys):
+    family = project / "family.yaml"
+    family.write_text(json.dumps(family_spec()))
+    code = main(["tune", str(family), "--models", "none", "--average", "--trials", "1"])
+    assert_user_error(code, *capsys.readouterr(), "--average: averages the best of several")
+    code = main(["tune", str(family), "--average", "--trials", str(TRIALS)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "the tuned spec is that average ensemble" in out
+    tuned = load_spec(project / "family_tuned.yaml")
+    assert tuned.model.type == "average_ensemble_classifier"
+    assert tuned.tuning is None
+
+
+# -- the Tune tab ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ws(tmp_path):
+    """Penguins' species by a decision tree, searched with a forest and naive Bayes."""
+    ws = Workspace(tmp_path)
+    assert ws.load_example("penguins.csv") and ws.set_target("species"), ws.message
+    assert ws.set_model(TREE), ws.message
+    assert ws.set_tuning(models=[FOREST, "gaussian_nb"]), ws.message
+    return ws
+
+
+def average_of(spec, value: float = 0.99) -> AverageOutcome:
+    members = [(TREE, {"max_depth": 3}), (FOREST, {"n_estimators": 50})]
+    return AverageOutcome(parse_spec(with_average(spec, members)), members, value)
+
+
+def test_using_the_average_makes_it_the_model_and_undo_restores_the_search(ws):
+    searched = ws.spec
+    assert ws.use_average(average_of(searched), searched=searched), ws.message
+    assert "The average of Decision tree and Random forest" in ws.message
+    model = ws.spec.model
+    assert model.type == "average_ensemble_classifier" and ws.spec.tuning is None
+    assert [m.type for m in model.members] == [TREE, FOREST]
+    assert model.members[0].params["max_depth"] == 3
+    assert model.members[1].params["n_estimators"] == 50
+    ws.undo()
+    assert ws.spec == searched
+    # A search of a model since replaced is not used.
+    assert ws.set_model("extra_trees_classifier"), ws.message
+    assert not ws.use_average(average_of(searched), searched=searched)
+    assert "the model changed since this search" in ws.message
+
+
+def test_the_tab_offers_the_average_when_it_scores_better(ws):
+    view = TuneView(ws)
+    view._load()
+    assert not view.average.disabled and view.average.value
+    searched = ws.spec
+    outcome = SimpleNamespace(
+        spec=searched,
+        model=TREE,
+        params={"max_depth": 3},
+        value=0.97,
+        trials=8,
+        study_name="s",
+        average=average_of(searched, 0.985),
+    )
+    view._job = SimpleNamespace(
+        progress=None,
+        done=True,
+        error=None,
+        outcome=outcome,
+        tuner=SimpleNamespace(spec=searched),
+    )
+    view._poll = SimpleNamespace(stop=lambda: None)  # what the page's timer would be
+    view._check()
+    assert "The average of Decision tree and Random forest scores better: **0.985000**" in (
+        view.status.object
+    )
+    assert view.use_average_button.visible and not view.use_average_button.disabled
+    view._use_average()
+    assert ws.spec.model.type == "average_ensemble_classifier", ws.message
+    assert view.use_average_button.disabled and view.use_button.disabled
+    # Without other models there is nothing to average.
+    ws.undo()
+    view.models.value = []
+    assert view.average.disabled
