@@ -376,6 +376,7 @@ class TuningJob:
         self, tuner: Tuner, trials: int | None = None, workers: int = 1, average: bool = False
     ):
         self.tuner = tuner
+        self.average = average and bool(tuner.spec.tuning.models)
         self.progress: Progress | None = None
         self.outcome: TuningOutcome | None = None
         self.error: str | None = None

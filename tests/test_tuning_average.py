@@ -183,13 +183,15 @@ def test_the_tab_offers_the_average_when_it_scores_better(ws):
         study_name="s",
         average=average_of(searched, 0.985),
     )
-    view._job = SimpleNamespace(
+    job = SimpleNamespace(
         progress=None,
         done=True,
         error=None,
         outcome=outcome,
         tuner=SimpleNamespace(spec=searched),
+        average=True,
     )
+    view._job = job
     view._poll = SimpleNamespace(stop=lambda: None)  # what the page's timer would be
     view._check()
     assert "The average of Decision tree and Random forest scores better: **0.985000**" in (
@@ -199,6 +201,12 @@ def test_the_tab_offers_the_average_when_it_scores_better(ws):
     view._use_average()
     assert ws.spec.model.type == "average_ensemble_classifier", ws.message
     assert view.use_average_button.disabled and view.use_button.disabled
+    # A search whose average did not score better says so.
+    job.outcome = SimpleNamespace(**{**vars(outcome), "average": None})
+    view._poll = SimpleNamespace(stop=lambda: None)
+    view._check()
+    assert "No average of the best models scored better" in view.status.object
+    assert not view.use_average_button.visible
     # Without other models there is nothing to average.
     ws.undo()
     view.models.value = []

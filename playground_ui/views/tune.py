@@ -318,6 +318,7 @@ class TuneView(StageView):
         self.status.object, told = self._result(job.outcome, job.tuner.spec.model.type)
         self.use_button.disabled = False
         average = job.outcome.average
+        self.use_average_button.visible = average is not None
         if average is not None:
             titles = " and ".join(MODELS_BY_NAME[name].title for name, _ in average.members)
             self.status.object += (
@@ -325,8 +326,11 @@ class TuneView(StageView):
                 "(the same folds, each model at its best trial's values)."
             )
             told += f" The average of {titles} scores better: “Use the average” makes it the model."
-            self.use_average_button.visible = True
             self.use_average_button.disabled = False
+        elif getattr(job, "average", False):
+            self.status.object += (
+                "\n\nNo average of the best models scored better than the best model alone."
+            )
         self.ws.tell(told, "success")
 
     def _result(self, outcome, searched: str) -> tuple[str, str]:
