@@ -10,7 +10,8 @@ preprocessing steps, hist gradient boosting) on the same CSV file:
   and the report, the store records the run and the session reads it back (the
   metrics are shown); then the same worker computes and saves the plot data and
   the session loads it (the plots are shown);
-- the export: `python train.py` in a folder the bundle was written to.
+- the export: train.py in a folder the bundle was written to, run as a script in a
+  new Python process and timed there after the interpreter's start and its imports.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import gc
 import json
 import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -182,27 +184,74 @@ def _subprocess_seconds(args: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
-# train.py run twice in one interpreter, the second timed: its work without a new
-# process's first-call costs, as Runner.run is timed (after a first run).
-WARM_TRAIN = """
-import runpy, sys, time
-sys.argv = ["train.py", "--out", sys.argv[1]]
-runpy.run_path("train.py", run_name="__main__")
-start = time.perf_counter()
-runpy.run_path("train.py", run_name="__main__")
-print(time.perf_counter() - start, file=sys.stderr)
+# train.py's own work, timed inside one new process in the exported folder: first what
+# `import train` costs (the interpreter's start, preprocessing.py and every library
+# train.py imports; its `if __name__ == "__main__"` keeps main() from running), then the
+# run of train.py as a script, as `python train.py` runs it after those imports: reading
+# the data, training, evaluating, writing model.joblib and metrics.json and printing (the
+# output flushed inside the timing). A new process's first calls into pandas and
+# scikit-learn fall inside the timed part. With "again", the script runs a second time in
+# the same process, timed the same way. The import must print and write nothing.
+TIMED_TRAIN = """
+import contextlib, io, json, os, runpy, sys, time
+out, again = sys.argv[1], sys.argv[2] == "again"
+printed = io.StringIO()
+with contextlib.redirect_stdout(printed):
+    import train
+found = {"import printed": printed.getvalue(), "import wrote": os.path.exists(out)}
+sys.argv = ["train.py", "--out", out]
+
+def timed():
+    cpu, start = time.process_time(), time.perf_counter()
+    runpy.run_path("train.py", run_name="__main__")
+    sys.stdout.flush()
+    return time.perf_counter() - start, time.process_time() - cpu
+
+found["seconds"], found["cpu"] = timed()
+if again:
+    found["again"], found["again cpu"] = timed()
+print(json.dumps(found), file=sys.stderr)
 """
 
 
-def _warm_train_seconds(bundle: Path, out: Path) -> float:
+@dataclass
+class TimedTrain:
+    """One new process's run of train.py: the timed script run and the whole process."""
+
+    seconds: float  # train.py run as a script, after the imports (perf_counter)
+    cpu: float  # its CPU time (process_time)
+    wall: float  # the whole subprocess, start to exit, as seen from here
+    printed: str  # what train.py printed
+    again: float | None = None  # a second run in the same process
+    again_cpu: float | None = None
+
+
+def timed_train(bundle: Path, out: Path, again: bool = False) -> TimedTrain:
+    """Run train.py in `bundle` in a new process (writing to `out`, emptied first), timing
+    its run as a script after the interpreter's start and train.py's imports."""
+    shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", WARM_TRAIN, str(out)],
+        [sys.executable, "-c", TIMED_TRAIN, str(out), "again" if again else "once"],
         cwd=bundle,
         check=True,
         capture_output=True,
         text=True,
     )
-    return float(done.stderr.split()[-1])
+    wall = time.perf_counter() - start
+    found = json.loads(done.stderr.strip().splitlines()[-1])
+    if found["import printed"] or found["import wrote"]:
+        raise RuntimeError("importing train.py did some of its work: it must only define")
+    if not ((out / "metrics.json").exists() and (out / "model.joblib").exists()):
+        raise RuntimeError(f"train.py wrote no model and metrics to {out}")
+    return TimedTrain(
+        found["seconds"],
+        found["cpu"],
+        wall,
+        done.stdout,
+        found.get("again"),
+        found.get("again cpu"),
+    )
 
 
 def _largest_gap(a: dict, b: dict) -> float:
@@ -244,12 +293,14 @@ class Pairs:
         )
 
 
-def paired(
-    product: Callable[[], float], baseline: Callable[[], float], pairs: int, warmup: int
-) -> Pairs:
-    """Run `baseline` and `product` (each returns its seconds) in `warmup + pairs` pairs,
-    the baseline first in even pairs and second in odd ones; the warm-up pairs are left
-    out."""
+Timing = Callable[[], float | tuple[float, float]]
+
+
+def paired(product: Timing, baseline: Timing, pairs: int, warmup: int) -> Pairs:
+    """Run `baseline` and `product` in `warmup + pairs` pairs, the baseline first in even
+    pairs and second in odd ones; the warm-up pairs are left out. Each returns its seconds,
+    whose CPU time is then this process's over the call, or (seconds, CPU seconds) when
+    it measured them itself (in another process)."""
     found = Pairs()
     for i in range(warmup + pairs):
         load = os.getloadavg()[0]
@@ -258,7 +309,8 @@ def paired(
             gc.collect()
             cpu = time.process_time()
             seconds = fn()
-            timings[name] = seconds, time.process_time() - cpu
+            cpu = time.process_time() - cpu
+            timings[name] = seconds if isinstance(seconds, tuple) else (seconds, cpu)
         if i < warmup:
             continue
         found.loads.append(load)
@@ -279,11 +331,10 @@ def _seconds(fn: Callable[[], Any]) -> Callable[[], float]:
 
 def run(quick: bool = False) -> Section:
     rows = 1_000 if quick else 50_000
-    # Pairs per goal, after `warm` warm-up pairs; fewer for the UI, whose worker also
-    # computes every plot after the metrics (which takes long: see the table). Quick runs
-    # leave out the warm-up pairs but take three export pairs: the first `import train`
-    # of a new folder is slower than its script run, which must not decide the median.
-    pairs = {"runner": 1, "ui": 1, "export": 3} if quick else {"runner": 9, "ui": 5, "export": 7}
+    # Pairs per goal, after `warm` warm-up pairs (about six minutes in all on 2 cores at
+    # a load average of 1); fewer for the UI, whose worker also computes every plot after
+    # the metrics (which takes long: see the table). Quick runs: one pair each, no warm-up.
+    pairs = {"runner": 1, "ui": 1, "export": 1} if quick else {"runner": 11, "ui": 9, "export": 11}
     warm = 0 if quick else 1
     section = Section(name="training", title="Training overhead")
     with tempfile.TemporaryDirectory(prefix="bench-training-") as tmp:
@@ -332,30 +383,51 @@ def run(quick: bool = False) -> Section:
         finally:
             session.close()
 
-        # train.py's own work: its wall time as a subprocess, less the wall time of a
-        # subprocess that only starts Python and imports train.py (every library it uses),
-        # run right before it.
+        # train.py's own work, paired with Runner.run: its run as a script timed inside a
+        # new process after the interpreter's start and its imports (timed_train). The
+        # older measure, in the same pairs for comparison: the wall time of `python
+        # train.py` less that of `python -c "import train"` run right before it. The new
+        # measure always runs next to Runner.run (pair order: Runner.run, new, old; then
+        # old, new, Runner.run).
         bundle = tmp / "bundle"
         _export(spec, data_path.parent, bundle)
-        output = tmp / "train-output"
-        script = [sys.executable, "train.py", "--out", str(output)]
+        output, wall_output = tmp / "train-output", tmp / "train-output-wall"
+        script = [sys.executable, "train.py", "--out", str(wall_output)]
         imports = [sys.executable, "-c", "import train"]
-        script_runs, import_runs = [], []
+        timed_runs: list[TimedTrain] = []
+        script_runs: list[float] = []
+        import_runs: list[float] = []
 
-        def exported() -> float:
+        def by_wall_difference() -> None:
             import_runs.append(_subprocess_seconds(imports, bundle))
             script_runs.append(_subprocess_seconds(script, bundle))
-            return script_runs[-1] - import_runs[-1]
+
+        def exported() -> tuple[float, float]:
+            old_first = len(timed_runs) % 2
+            if old_first:
+                by_wall_difference()
+            timed_runs.append(timed_train(bundle, output))
+            if not old_first:
+                by_wall_difference()
+            return timed_runs[-1].seconds, timed_runs[-1].cpu
 
         by_export = paired(exported, runner, pairs["export"], warm)
+        wall_differences = [s - i for s, i in zip(script_runs, import_runs, strict=True)][warm:]
+        by_wall = [ratio(d, r) for d, r in zip(wall_differences, by_export.baseline, strict=True)]
         start_up = statistics.median(import_runs[warm:])
         script_wall = statistics.median(script_runs[warm:])
-        gaps["train.py"] = _largest_gap(
-            json.loads((output / "metrics.json").read_text())["metrics"], hand_report
-        )
-        exported_warm = statistics.median(
-            _warm_train_seconds(bundle, output) for _ in range(1 if quick else 3)
-        )
+        timed_wall = statistics.median(t.wall for t in timed_runs[warm:])
+        for name, folder in [("train.py (timed run)", output), ("python train.py", wall_output)]:
+            gaps[name] = _largest_gap(
+                json.loads((folder / "metrics.json").read_text())["metrics"], hand_report
+            )
+        # Run twice in one process, back to back: the second run is without a new
+        # process's first-call costs, which the difference of the two gives.
+        again = [timed_train(bundle, output, again=True) for _ in range(1 if quick else 3)]
+        exported_warm = statistics.median(t.again for t in again)
+        first_run = statistics.median(t.seconds for t in again)
+        first_calls = statistics.median(t.seconds - t.again for t in again)
+        first_calls_cpu = statistics.median(t.cpu - t.again_cpu for t in again)
 
     hand_s = statistics.median(by_runner.baseline)
     runner_s = statistics.median(by_runner.product)
@@ -388,11 +460,16 @@ def run(quick: bool = False) -> Section:
             "exported train.py / Runner.run",
             by_export.ratio,
             LIMIT,
-            detail=f"{by_export.spread()}; medians python train.py {script_wall:.2f} s less "
-            f"{start_up:.2f} s of interpreter start and imports (run before it) = "
-            f"{export_s:.2f} s, Runner.run {runner_beside_export:.2f} s.",
+            detail=f"{by_export.spread()}; medians train.py run as a script in a new process, "
+            f"after its interpreter start and imports, {export_s:.2f} s (the whole process "
+            f"{timed_wall:.2f} s), Runner.run {runner_beside_export:.2f} s; CPU time "
+            f"{by_export.cpu_ratio:.2f}×. The older measure in the same pairs, python "
+            f"train.py {script_wall:.2f} s less python -c 'import train' {start_up:.2f} s "
+            f"(medians): {statistics.median(by_wall):.2f}× "
+            f"[{min(by_wall):.2f}–{max(by_wall):.2f}].",
         ),
     ]
+    load_range = f"{min(by_export.loads):.2f}–{max(by_export.loads):.2f}"
     section.table = [
         *(
             {
@@ -402,13 +479,22 @@ def run(quick: bool = False) -> Section:
                 "max": max(found.ratios),
                 "pairs": len(found.ratios),
                 "load average (1 min)": f"{min(found.loads):.2f}–{max(found.loads):.2f}",
+                **({"CPU ratio": found.cpu_ratio} if cpu else {}),
             }
-            for name, found in [
-                ("Runner.run / hand-written", by_runner),
-                ("UI click to metrics / hand-written", by_ui),
-                ("train.py's work / Runner.run", by_export),
+            for name, found, cpu in [
+                ("Runner.run / hand-written", by_runner, True),
+                ("UI click to metrics / hand-written", by_ui, False),
+                ("train.py's work / Runner.run", by_export, True),
             ]
         ),
+        {
+            "path": "… train.py's work as a wall difference / Runner.run (same pairs)",
+            "ratio": statistics.median(by_wall),
+            "min": min(by_wall),
+            "max": max(by_wall),
+            "pairs": len(by_wall),
+            "load average (1 min)": load_range,
+        },
         {"path": "hand-written (in process)", "seconds": hand_s},
         {"path": "Runner.run (in process, empty cache)", "seconds": runner_s},
         {"path": "UI: click to metrics shown (Workspace.train)", "seconds": ui},
@@ -417,10 +503,21 @@ def run(quick: bool = False) -> Section:
             {"path": f"… worker stage {stage!r} (last run)", "seconds": seconds}
             for stage, seconds in stages.items()
         ),
+        {"path": "Runner.run beside train.py (in process)", "seconds": runner_beside_export},
+        {"path": "train.py's work: run as a script after its imports", "seconds": export_s},
+        {
+            "path": "… its CPU time",
+            "seconds": statistics.median(by_export.product_cpu),
+        },
+        {"path": "… the whole process (wall)", "seconds": timed_wall},
         {"path": "python train.py (wall)", "seconds": script_wall},
         {"path": "python -c 'import train' (wall)", "seconds": start_up},
-        {"path": "train.py's own work", "seconds": export_s},
-        {"path": "train.py's work run again in the same process", "seconds": exported_warm},
+        {
+            "path": "train.py's work as the wall difference",
+            "seconds": statistics.median(wall_differences),
+        },
+        {"path": "train.py run twice in one process: the first run", "seconds": first_run},
+        {"path": "… the second run", "seconds": exported_warm},
     ]
     worker = stages.get("total", 0.0)
     section.notes = NOTES + LIMITS.format(
@@ -434,11 +531,19 @@ def run(quick: bool = False) -> Section:
         outside=statistics.median(around[warm:]),
         worker_ratio=worker_ratio,
         after=ui_plots - ui,
+        work=export_s,
+        work_low=min(by_export.ratios),
+        work_high=max(by_export.ratios),
+        work_cpu=by_export.cpu_ratio,
         script=script_wall,
         imports=start_up,
+        wall_ratio=statistics.median(by_wall),
+        wall_low=min(by_wall),
+        wall_high=max(by_wall),
+        first=first_run,
         warm=exported_warm,
-        warm_ratio=ratio(exported_warm, runner_beside_export),
-        first_call=export_s - exported_warm,
+        first_calls=first_calls,
+        first_calls_cpu=first_calls_cpu,
     )
     assert math.isfinite(gap)
     return section
@@ -463,17 +568,32 @@ two sides, taken minutes apart, let a neighbour's load fall on one side only (th
 such run reported Runner.run at 1.36× the script; six pairs of the same work in this
 session ranged 0.93-1.28×, median 1.05×, at a load average of 4.5); a load spike now
 lands in one pair's ratio, and the median of the pairs leaves it out.
-Runner.run against the hand-written script: nine pairs in this process, Runner.run
+Runner.run against the hand-written script: eleven pairs in this process, Runner.run
 with an empty cache each time; the CPU time of this process in each run is compared the
 same way (the goal's "CPU time"), which a neighbour's load moves much less.
 
-The exported train.py runs as a subprocess in the exported folder. Its own work is its
-wall time less the wall time of `python -c "import train"` run right before it in the
-same folder, which starts the interpreter and imports preprocessing.py and every library
-train.py uses; what remains is reading, training, evaluating and writing model.joblib
-and metrics.json. Seven pairs of that difference and a Runner.run in this process.
+The exported train.py runs in a new Python process in the exported folder, which first
+does what `import train` costs: the interpreter's start, and importing train.py as a
+module, which imports preprocessing.py and every library train.py uses and defines its
+functions (its `if __name__ == "__main__"` keeps main() from running; the benchmark
+checks that the import printed nothing and wrote no output). It then times with
+time.perf_counter, and time.process_time for its CPU time, train.py's run as a script,
+`runpy.run_path("train.py", run_name="__main__")` with `--out` as `python train.py`
+gets it: reading the CSV, cleaning, splitting, training, evaluating every split,
+writing model.joblib and metrics.json, and printing the table (stdout flushed inside
+the timing); the output folder is emptied before each run, and the benchmark checks that
+both files were written. The first calls a new process makes into pandas and
+scikit-learn (their lazily built parts) fall inside the timed part, as they do in
+`python train.py`; only the start and the imports, the same for any script, are left
+out. Eleven pairs of that and a Runner.run in this process, which always run next to
+each other; the CPU times are paired too. The older measure, kept for comparison in the
+same pairs: the wall time of `python train.py` less that of `python -c "import train"`
+run right before it, the difference of two subprocess walls of about 1.7 s each (on a
+quiet machine), each moving by tenths of a second with the neighbours' load (a pair runs Runner.run, the new
+measure, then the older one, or the reverse, so the older one is a few seconds further
+from its Runner.run).
 
-The UI path is timed as a click goes through it, in two steps, five pairs with a
+The UI path is timed as a click goes through it, in two steps, nine pairs with a
 hand-written run. Click to metrics shown: the Train button's size check
 (`runner().warnings()`, the step previews cached as after editing the steps), then
 `Workspace.train`: the run goes to the server's standby worker process (spawned ahead,
@@ -515,18 +635,21 @@ every load still executes it into new modules. Tried and kept earlier: each spli
 through the preprocessing once in `evaluate`, and Runner.run does not preview the steps
 before training.
 
-The exported train.py's own work is the median of paired differences of subprocess wall
-times (`python train.py` {script:.2f} s, `python -c "import train"` {imports:.2f} s,
-medians), each of which moves by tenths of a second with the neighbours' load, so its
-ratio is the noisiest here. Beyond Runner.run's work it writes the fitted pipeline to
-model.joblib with joblib.dump (some 20 ms for this model; the worker writes it with
-pickle, 2-3 ms), writes metrics.json and prints the table: what an export is for,
-nothing to cut. It imports nothing the runtime does not, and it pays the
-first-use costs of a new process (pandas' and scikit-learn's lazily built parts on first
-call) that the in-process Runner.run, measured after a first run, does not: run a second
-time in the same interpreter (`runpy`, after a first run), train.py's work took
-{warm:.2f} s, {warm_ratio:.2f}× Runner.run, so {first_call:.2f} s of the goal's number
-are a new process's first calls.
+The exported train.py's own work, timed inside its process after the start and the
+imports, took {work:.2f} s (median): its paired ratios to Runner.run ranged
+{work_low:.2f}-{work_high:.2f}×, their CPU-time ratio was {work_cpu:.2f}×. The older
+measure in the same pairs, the difference of two subprocess wall times (`python
+train.py` {script:.2f} s, `python -c "import train"` {imports:.2f} s, medians), gave
+{wall_ratio:.2f}× with ratios from {wall_low:.2f}× to {wall_high:.2f}×. Beyond Runner.run's work train.py writes
+the fitted pipeline to model.joblib with joblib.dump (some 20 ms for this model; the
+worker writes it with pickle, 2-3 ms), writes metrics.json and prints the table: what an
+export is for, nothing to cut. It imports nothing the runtime does not. Unlike
+Runner.run, timed here after a first run in this process, it runs in a new process, so
+the first-use costs of pandas and scikit-learn (their lazily built parts, on first call)
+fall inside its timed run: in three more processes that ran train.py twice back to back,
+the first run took {first:.2f} s and the second {warm:.2f} s (medians); the first run
+less the second in the same process, median of the three, was {first_calls:+.2f} s of
+wall time and {first_calls_cpu:+.2f} s of CPU time, an estimate of those costs.
 
 The UI path, click to metrics: the worker's stages took read data {read:.2f} s, train
 {train:.2f} s, save {save:.3f} s ({worker:.2f} s in the worker until the run was

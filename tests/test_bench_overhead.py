@@ -3,7 +3,10 @@ sections. Whether their goals are met is for `make bench`: timings in a test are
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 
 import pytest
 
@@ -51,6 +54,13 @@ def test_the_training_benchmark_compares_three_paths_with_the_same_metrics():
         "UI click to metrics shown / hand-written",
         "exported train.py / Runner.run",
     ]
+    # train.py's work timed in its own process, with the older wall difference beside it.
+    assert "older measure" in section.goals[2].detail
+    paths = [row["path"] for row in section.table]
+    assert "… train.py's work as a wall difference / Runner.run (same pairs)" in paths
+    work = next(row for row in section.table if row["path"].startswith("train.py's work: run"))
+    whole = next(row for row in section.table if row["path"] == "… the whole process (wall)")
+    assert 0 < work["seconds"] < whole["seconds"]
 
 
 def test_the_hand_written_script_reports_what_the_runtime_reports(tmp_path):
@@ -63,3 +73,53 @@ def test_the_hand_written_script_reports_what_the_runtime_reports(tmp_path):
     runtime = Runner(spec, tmp_path, cache=PrefixCache()).run().metrics
     # The same steps, split and model: the same numbers, so the comparison is fair.
     assert bench_training._largest_gap(runtime, by_hand) < 1e-9
+
+
+def _small_bundle(tmp_path):
+    from bench.bench_training import _export
+
+    data_path = bench_training.write_data(tmp_path, 400)
+    model = {**bench_training.MODEL, "params": {"max_iter": 10}}
+    spec = bench_training.make_spec(data_path, model=model)
+    _export(spec, tmp_path, tmp_path / "bundle")
+    return spec, tmp_path / "bundle"
+
+
+@pytest.mark.slow
+def test_train_py_is_timed_in_a_new_process_doing_all_its_work(tmp_path):
+    from runtime.executor import PrefixCache, Runner
+
+    spec, bundle = _small_bundle(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "metrics.json").write_text("{}")  # left from an earlier run: emptied first
+    timed = bench_training.timed_train(bundle, out, again=True)
+    # The timed run is part of the process, which also started Python and imported.
+    assert 0 < timed.seconds < timed.wall and timed.cpu > 0
+    assert 0 < timed.again < timed.wall - timed.seconds and timed.again_cpu > 0
+    # The timed part did all of train.py's work: it printed the table, wrote both files.
+    assert "accuracy" in timed.printed and "model.joblib" in timed.printed
+    metrics = json.loads((out / "metrics.json").read_text())["metrics"]
+    assert (out / "model.joblib").stat().st_size > 0
+    # The same numbers as `python train.py` and Runner.run.
+    plain = tmp_path / "plain"
+    done = subprocess.run(
+        [sys.executable, "train.py", "--out", str(plain)],
+        check=False,
+        cwd=bundle,
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads((plain / "metrics.json").read_text())["metrics"] == metrics
+    runtime = Runner(spec, tmp_path, cache=PrefixCache()).run().metrics
+    assert bench_training._largest_gap(runtime, metrics) < 1e-9
+
+
+@pytest.mark.slow
+def test_a_train_py_that_works_when_imported_is_refused(tmp_path):
+    _, bundle = _small_bundle(tmp_path)
+    script = bundle / "train.py"
+    # The import would then time part of the work outside the measure.
+    script.write_text(script.read_text() + "\nprint('trained on import')\n")
+    with pytest.raises(RuntimeError, match="importing train.py"):
+        bench_training.timed_train(bundle, tmp_path / "out")
