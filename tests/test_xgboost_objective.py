@@ -2,7 +2,10 @@
 
 The regressor (not the classifier) declares `objective`; Tweedie trains and its
 export repeats the run; a target below 0 is refused with a message naming the
-column and what to choose.
+column and what to choose. The objective is not searched as declared (a target
+below 0 would fail the trials): runtime.defaults.suggested_space proposes it with
+the suggested models where the target allows, for `playground tune --models
+suggested` and the Tune tab's "Suggest models".
 """
 
 from __future__ import annotations
@@ -14,15 +17,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from reports import assert_same_report
 from synthetic import TARGET, make_frame, model_steps, spec_dict, write_frame
 
 from generator.bundle import export
+from playground_ui.cli import main
 from playground_ui.state import Workspace
 from playground_ui.views.model import ModelView
+from playground_ui.views.tune import TuneView
+from runtime.defaults import suggested_space
 from runtime.executor import PrefixCache, RunError, Runner
 from runtime.models import MODELS_BY_NAME
-from runtime.spec import parse_spec
+from runtime.search_space import key_owner
+from runtime.spec import load_spec, parse_spec
 
 XGB = "xgboost_regressor"
 FOREST = "random_forest_regressor"
@@ -136,3 +144,89 @@ def test_the_model_tab_choice_fails_with_the_message_and_the_workspace_goes_on(t
     # The training process failed alone: the next run trains.
     assert ws.set_model(XGB, {**QUICK, "objective": SQUARED}), ws.message
     assert ws.train() is not None, ws.message
+
+
+# -- the suggestions -----------------------------------------------------------------------
+
+
+def test_the_objective_is_suggested_only_for_a_target_of_zero_or_more(tmp_path):
+    own = spec_for(frame(), tmp_path)
+    other = spec_for(frame(), tmp_path, model=FOREST)
+    target = frame()[TARGET]
+    assert suggested_space(own, target) == {"objective": BOTH}
+    assert suggested_space(other, target) == {f"{XGB}.objective": BOTH}
+    with_gaps = target.copy()
+    with_gaps[:5] = np.nan
+    assert suggested_space(own, with_gaps) == {"objective": BOTH}
+    below = target.copy()
+    below[7] = -0.5
+    assert suggested_space(own, below) == {}
+    assert suggested_space(other, below) == {}
+
+
+def test_a_suggestion_leaves_the_objective_the_spec_sets_alone(tmp_path):
+    data = json.loads(json.dumps(spec_for(frame(), tmp_path).model_dump(mode="json")))
+    data["tuning"] = {"space": {f"{XGB}.objective": {"fixed": SQUARED}}}
+    spec = parse_spec(data)
+    assert suggested_space(spec, frame()[TARGET]) == {}
+
+
+def test_the_classifier_gets_no_objective_suggestion(tmp_path):
+    df = make_frame(n_rows=60, task="binary", seed=3)
+    write_frame(df, tmp_path)
+    spec = parse_spec(spec_dict(df, "binary", model_steps(df), {"type": "xgboost_classifier"}))
+    assert suggested_space(spec, pd.Series([0, 1] * 30)) == {}
+
+
+@pytest.mark.slow
+def test_tune_with_the_suggested_models_searches_the_objective(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PLAYGROUND_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PLAYGROUND_OPTUNA_STORAGE", raising=False)
+    data = spec_for(frame(), tmp_path).model_dump(mode="json")
+    data["tuning"] = {"cv_folds": 2, "pruner": "none", "space": {"n_estimators": {"fixed": 20}}}
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(json.loads(json.dumps(data)), sort_keys=False))
+    code = main(["tune", str(path), "--models", "suggested", "--trials", "3"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "searching objective over 'reg:squarederror', 'reg:tweedie' too" in out
+    tuned = load_spec(tmp_path / "spec_tuned.yaml")
+    searched = {key_owner(k, tuned.model.type): o.given() for k, o in tuned.tuning.space.items()}
+    assert searched[(XGB, "objective")] == BOTH
+
+
+def test_the_tune_tab_suggests_the_objective_beside_the_models(tmp_path):
+    ws = Workspace(tmp_path / "home")
+    data = frame().to_csv(index=False).encode()
+    assert ws.load_file("counts.csv", data) and ws.set_target(TARGET), ws.message
+    assert ws.set_model(FOREST), ws.message
+    view = TuneView(ws)
+    view._suggest()
+    assert XGB in view.models.value
+    assert "objective one of 'reg:squarederror', 'reg:tweedie'" in view.models_spaces.object
+    assert view._save(), ws.message
+    assert ws.spec.tuning.space[f"{XGB}.objective"].given() == BOTH
+    # The Model tab's own XGBoost: the objective is a row of its search space.
+    assert ws.set_model(XGB), ws.message
+    assert ws.set_tuning(space={}), ws.message
+    view = TuneView(ws)
+    assert "objective" not in [row.dimension.name for row in view.rows]
+    assert not view.suggest_button.disabled
+    view._suggest()
+    (row,) = [row for row in view.rows if row.dimension.name == "objective"]
+    assert row.choices.value == [SQUARED, TWEEDIE]
+    assert view._save(), ws.message
+    assert ws.spec.tuning.space["objective"].given() == BOTH
+    assert "objective" in [row.dimension.name for row in TuneView(ws).rows]
+
+
+def test_the_tune_tab_suggests_no_objective_for_a_target_below_zero(tmp_path):
+    ws = Workspace(tmp_path / "home")
+    data = frame(shift=-100).to_csv(index=False).encode()
+    assert ws.load_file("negative.csv", data) and ws.set_target(TARGET), ws.message
+    assert ws.set_model(XGB), ws.message
+    assert ws.suggested_tuning_space() == {}
+    view = TuneView(ws)
+    view._suggest()
+    assert "objective" not in [row.dimension.name for row in view.rows]
+    assert "objective" not in view.models_spaces.object
