@@ -392,14 +392,21 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         data = spec.model_dump(mode="json")
         data["tuning"] = TuningSpec().model_dump(mode="json", exclude_none=True)
         spec = parse_spec(data)
+    proposed: dict = {}
     if args.models is not None:
         # This run's models, checked as the spec's own; a model left out takes its
-        # space entries with it.
+        # space entries with it. The suggested models come with the ranges proposed
+        # for them (runtime.defaults.suggested_space), unless the spec sets those.
         base = Path(args.spec).parent
-        models = models_option(spec, args.models, lambda: len(Runner(spec, base).raw_data()))
+
+        def target():
+            return Runner(spec, base).raw_data()[spec.target]
+
+        models, proposed = models_option(spec, args.models, target)
         data = spec.model_dump(mode="json")
         data["tuning"]["models"] = models
-        data["tuning"]["space"] = searched_space(data["tuning"]["space"], spec.model.type, models)
+        space = {**proposed, **data["tuning"]["space"]}
+        data["tuning"]["space"] = searched_space(space, spec.model.type, models)
         spec = parse_spec(data)
     for name, value in (("--trials", args.trials), ("--timeout", args.timeout)):
         if value is not None and value <= 0:
@@ -426,6 +433,9 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         f"{args.workers} worker(s)",
         flush=True,
     )
+    for key, entry in proposed.items():
+        choices = ", ".join(map(repr, entry["choices"]))
+        print(f"  searching {key} over {choices} too: the target has no value below 0")
     outcome = tuner.tune(
         trials=args.trials,
         timeout=args.timeout,

@@ -33,7 +33,7 @@ from runtime.dataset import (
     infer_column_type,
     sample_note,
 )
-from runtime.defaults import default_spec, file_profile, suggested_models
+from runtime.defaults import default_spec, file_profile, suggested_models, suggested_space
 from runtime.executor import RunError, Runner, RunResult, StepPreview
 from runtime.explain import explain_default, require_explanation
 from runtime.jobs import Job, Jobs, mirror_to_mlflow, plot_data_state, save_plot_data
@@ -850,13 +850,17 @@ class Workspace(param.Parameterized):
 
         return self.change(edit, f"Search of {name} saved.")
 
-    def search_space(self, model: str | None = None) -> list[Dimension]:
+    def search_space(
+        self, model: str | None = None, proposed: dict[str, dict] | None = None
+    ) -> list[Dimension]:
         """The dimensions tuning searches for the current model, or for `model`, one
-        of the other models the search may choose (tuning.models)."""
+        of the other models the search may choose (tuning.models); with `proposed`,
+        tuning.space entries not yet saved (the spec's own entries come first)."""
         tuning = self.spec.tuning
         own = self.spec.model.type
         model = model or own
         given = {n: o.given() for n, o in tuning.space.items()} if tuning else {}
+        given = {**(proposed or {}), **given}
         return resolve_space(MODELS_BY_NAME[model], candidate_overrides(given, model, own))
 
     def tuning_model_choices(self) -> list[str]:
@@ -874,6 +878,14 @@ class Workspace(param.Parameterized):
         if not self.tuning_model_choices():
             return []
         return suggested_models(self.spec, len(self.raw_data()))
+
+    def suggested_tuning_space(self) -> dict[str, dict]:
+        """The tuning.space entries proposed with the suggested models (runtime.defaults):
+        XGBoost's objective where the target has no value below 0."""
+        spec = self.spec
+        if spec is None or spec.target is None:
+            return {}
+        return suggested_space(spec, self.raw_data()[spec.target])
 
     def start_tuning(
         self, trials: int | None = None, workers: int = 1, average: bool = False

@@ -1,6 +1,7 @@
 """The other models a search may choose (`tuning.models`), as the Tune tab and
-`playground tune --models` set them: which names a person may give, and which
-chosen models the pipeline does not scale for. What taking a model out of the
+`playground tune --models` set them: which names a person may give (with the
+search ranges proposed along with the suggested ones), and which chosen models the
+pipeline does not scale for. What taking a model out of the
 search, or changing the model, leaves in `tuning.space` is runtime.search_space's.
 
 No Panel here: the command line imports it without the UI's libraries.
@@ -9,8 +10,11 @@ No Panel here: the command line imports it without the UI's libraries.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from runtime.defaults import has_scaling, suggested_models
+import pandas as pd
+
+from runtime.defaults import has_scaling, suggested_models, suggested_space
 from runtime.models import MODELS_BY_NAME
 from runtime.spec import Spec, SpecError
 
@@ -41,18 +45,22 @@ def scaling_warning(spec: Spec, models: list[str]) -> str | None:
     )
 
 
-def models_option(spec: Spec, given: str, rows: Callable[[], int]) -> list[str]:
-    """The names `--models` gives: a comma-separated list, "suggested" (for a
-    dataset of `rows()` rows) or "none"."""
+def models_option(
+    spec: Spec, given: str, target: Callable[[], pd.Series]
+) -> tuple[list[str], dict[str, Any]]:
+    """The names `--models` gives: a comma-separated list, "suggested" (for the data's
+    target column, `target()`) or "none"; and the tuning.space entries proposed with
+    the suggested models (runtime.defaults.suggested_space), none for the others."""
     text = given.strip()
     if text.lower() == NONE:
-        return []
+        return [], {}
     if text.lower() == SUGGESTED:
-        return suggested_models(spec, rows())
+        values = target()
+        return suggested_models(spec, len(values)), suggested_space(spec, values)
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
         raise SpecError(
             f"--models {given!r}: give model names separated by commas, "
             f"{SUGGESTED!r} or {NONE!r}"
         )
-    return names
+    return names, {}

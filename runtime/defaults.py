@@ -33,6 +33,7 @@ from runtime.dataset import (
 )
 from runtime.executor import CACHE, _key, read_with
 from runtime.models import MODELS_BY_NAME, ModelType
+from runtime.search_space import key_owner
 from runtime.spec import SPEC_VERSION, DatasetSpec, Spec, parse_spec
 
 # Boosted trees with a gentle learning rate and shallow trees did best on the
@@ -375,6 +376,32 @@ def suggested_models(spec: Spec, rows: int | None = None) -> list[str]:
     if has_scaling(spec):
         models.append(SEARCHED_LINEAR_MODEL[spec.task])
     return [name for name in models if name != spec.model.type]
+
+
+def suggested_space(spec: Spec, target: pd.Series) -> dict[str, dict[str, Any]]:
+    """The tuning.space entries proposed with the suggested models (`target`: the
+    target column of the data, whose rows also size the suggestion of models).
+
+    A parameter with values that need a target of zero or more (XGBoost's Tweedie
+    objective) declares no search, so that a search over a target below 0 does not
+    fail its trials; of model.type and of the suggested models, it is searched over
+    all its choices when no value of the target is below 0 (missing values aside).
+    A parameter the spec's tuning.space already sets is left as the spec has it."""
+    own = spec.model.type
+    given = {key_owner(key, own) for key in (spec.tuning.space if spec.tuning else {})}
+    space = {}
+    for model in [own, *suggested_models(spec, len(target))]:
+        decl = MODELS_BY_NAME[model]
+        need = decl.nonnegative_target
+        if need is None or (model, need.param) in given:
+            continue
+        param = next(p for p in decl.params if p.name == need.param)
+        key = need.param if model == own else f"{model}.{need.param}"
+        space[key] = {"choices": list(param.choices)}
+    if not space:
+        return {}
+    values = pd.to_numeric(target, errors="coerce").dropna()
+    return space if len(values) and values.min() >= 0 else {}
 
 
 def has_scaling(spec: Spec) -> bool:

@@ -730,10 +730,12 @@ class Runner:
         return RunResult(report, pipeline, seconds, self.spec, warnings=warnings)
 
     def _diagnose(self) -> None:
-        """Raise the message of the first step that fails on its own, or of a training
-        split with a single class; return if neither explains a failed training."""
+        """Raise the message of the first step that fails on its own, of a training
+        split with a single class, or of a target below 0 for a model parameter that
+        needs zero or more; return if none explains a failed training."""
         self.previews()
         self._check_training_split()
+        self._check_target_sign()
 
     def _size_warnings(self, report: dict, pipeline: Any) -> list[str]:
         """warnings(), from the shape the model was trained on (no step is run again)."""
@@ -785,6 +787,24 @@ class Runner:
                 "a classifier needs at least two. Choose another split kind or column, "
                 "or a larger training share."
             )
+
+    def _check_target_sign(self) -> None:
+        """A model parameter value that needs a target of zero or more (a declared
+        NonnegativeTarget: XGBoost's Tweedie objective) meets training rows below 0."""
+        models = [self.spec.model, *(self.spec.model.members or [])]
+        models += [self.spec.model.meta] if self.spec.model.meta else []
+        needs = [
+            need
+            for model in models
+            if (need := MODELS_BY_NAME[model.type].nonnegative_target)
+            and model.params.get(need.param) in need.values
+        ]
+        if not needs:
+            return
+        train_rows = self._guard("split", lambda: self.split_frames()["train"])
+        lowest = pd.to_numeric(train_rows[self.spec.target], errors="coerce").min()
+        if lowest < 0:
+            raise RunError(needs[0].refusal(self.spec.target, float(lowest)))
 
     def split_frames(self) -> dict[str, pd.DataFrame]:
         """The cleaned data split exactly as train() splits it."""

@@ -138,6 +138,8 @@ class TuneView(StageView):
         self.importance = pn.Column(sizing_mode="stretch_width")
         self.rows: list[SpaceRow] = []
         self.space_area = pn.Column(sizing_mode="stretch_width")
+        # tuning.space entries "Suggest models" proposed, shown and saved with the rest.
+        self.proposed: dict[str, dict] = {}
         self._job = None
         self._poll = None
         self._shown = -1
@@ -149,6 +151,7 @@ class TuneView(StageView):
     def _load(self) -> None:
         """The widgets show the spec's tuning section (or its defaults)."""
         spec = self.ws.spec
+        self.proposed = {}
         if spec is None or spec.task not in ("binary", "multiclass", "regression"):
             self.space_area[:] = [
                 pn.pane.Markdown("Tuning needs a classification or regression task.")
@@ -173,10 +176,19 @@ class TuneView(StageView):
         except USER_ERRORS + (ValueError,) as exc:
             self.space_area[:] = [pn.pane.Alert(str(exc), alert_type="danger")]
             return
+        self.rows = []
+        self._show_rows(dimensions)
+
+    def _show_rows(self, dimensions: list[Dimension]) -> None:
+        """A row for each of the model's dimensions that has none yet (the rows shown
+        keep what was changed in them)."""
+        spec = self.ws.spec
         params = {p.name: p for p in MODELS_BY_NAME[spec.model.type].params}
-        self.rows = [
+        shown = {row.dimension.name for row in self.rows}
+        self.rows += [
             SpaceRow(d, allowed_values(params[d.name]), spec.model.params.get(d.name))
             for d in dimensions
+            if d.name not in shown
         ]
         title = MODELS_BY_NAME[spec.model.type].title
         self.space_area[:] = [
@@ -206,7 +218,9 @@ class TuneView(StageView):
             return
         grid = self.method.value == "grid"
         self.models.disabled = grid
-        self.suggest_button.disabled = grid or not self.ws.suggested_tuning_models()
+        self.suggest_button.disabled = grid or not (
+            self.ws.suggested_tuning_models() or self.ws.suggested_tuning_space()
+        )
         self.models_help.object = GRID_HELP if grid else MODELS_HELP
         chosen = [] if grid else list(self.models.value)
         self.average.disabled = not chosen
@@ -221,7 +235,8 @@ class TuneView(StageView):
         lines = []
         for name in sorted(models, key=list(self.models.options.values()).index):
             try:
-                dimensions = [d for d in self.ws.search_space(name) if d.searched]
+                space = self.ws.search_space(name, self.proposed)
+                dimensions = [d for d in space if d.searched]
             except USER_ERRORS + (ValueError,) as exc:
                 lines.append(f"- **{MODELS_BY_NAME[name].title}**: {exc}")
                 continue
@@ -236,17 +251,27 @@ class TuneView(StageView):
 
     def _suggest(self, _=None) -> None:
         """Add the models worth trying besides this one (tree ensembles; a linear model
-        where the pipeline scales the numbers) to those chosen; Save keeps them."""
+        where the pipeline scales the numbers) to those chosen, and the ranges proposed
+        with them (XGBoost's objective, for a target of zero or more) to the search
+        space shown; Save keeps them."""
+        self.proposed = self.ws.suggested_tuning_space()
+        try:
+            self._show_rows(self.ws.search_space(proposed=self.proposed))
+        except USER_ERRORS + (ValueError,) as exc:
+            self.space_area[:] = [pn.pane.Alert(str(exc), alert_type="danger")]
         suggested = self.ws.suggested_tuning_models()
         self.models.value = [
             *self.models.value,
             *(name for name in suggested if name not in self.models.value),
         ]
+        self._models_state()
 
     def _settings(self) -> dict:
-        # The spec's own overrides, and the rows changed since: the rest stay declared.
+        # The spec's own overrides, those proposed, and the rows changed since: the rest
+        # stay declared. (Saving with the models drops the entries of models left out.)
         tuning = self.ws.spec.tuning
         space = {n: o.given() for n, o in tuning.space.items()} if tuning else {}
+        space = {**self.proposed, **space}
         for row in self.rows:
             if row.override() != row.initial:
                 space[row.dimension.name] = row.override()

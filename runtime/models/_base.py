@@ -161,6 +161,30 @@ class LiveCurve:
 
 
 @dataclass(frozen=True)
+class NonnegativeTarget:
+    """Values of parameter `param` that fit only a target of zero or more (a log link,
+    for counts and amounts: XGBoost's Tweedie objective).
+
+    Training refuses them on training rows with a target below 0, with the words
+    `what` (what the values are, in a sentence) and `instead` (what to choose
+    otherwise) (runtime.executor). The parameter declares no search of its own, as a
+    search over such a target would fail its trials: the suggestions add it where the
+    target allows (runtime.defaults.suggested_space).
+    """
+
+    param: str
+    values: tuple[object, ...]
+    what: str
+    instead: str
+
+    def refusal(self, target: str, lowest: float) -> str:
+        return (
+            f"{self.what} needs a target of zero or more; {target!r} has values below 0 "
+            f"(as low as {lowest:g}) in the training rows: choose {self.instead}"
+        )
+
+
+@dataclass(frozen=True)
 class ModelType:
     name: str
     title: str
@@ -195,10 +219,20 @@ class ModelType:
 
     # An ensemble of the models the spec lists (runtime/models/ensembles.py).
     ensemble: Ensemble | None = None
+    # Parameter values that need a target of zero or more, if any.
+    nonnegative_target: NonnegativeTarget | None = None
 
     def __post_init__(self) -> None:
         if (self.explainer is None) == (not self.unexplained):
             raise ValueError(f"{self.name}: give an explainer, or else why there is none")
+        need = self.nonnegative_target
+        if need is not None:
+            param = next((p for p in self.params if p.name == need.param), None)
+            if param is None or param.search is not None:
+                raise ValueError(
+                    f"{self.name}: {need.param!r} must be a parameter with no search of its "
+                    "own (runtime.defaults.suggested_space adds it where the target allows)"
+                )
 
     @property
     def import_line(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runtime.models._base import ModelType
+from runtime.models._base import ModelType, NonnegativeTarget
 from runtime.models._params import (
     BOOSTING_COST,
     BOOSTING_CURVE,
@@ -71,9 +71,31 @@ REGRESSORS: tuple[ModelType, ...] = (
         explainer="tree",
         explanation="Grows trees one after another, each correcting the errors of the "
         "ones before. Often the most accurate on tabular data; tune learning rate and depth.",
-        params=xgboost_params(),
+        params=xgboost_params()
+        + (
+            # Tweedie lifted bike sharing's hourly rentals from test R² 0.9491 to 0.9538
+            # (300 rounds, depth 6; 0.9536 to 0.9570 at 1000 rounds). count:poisson did
+            # about the same, so it is not offered besides.
+            Param(
+                "objective",
+                "choice",
+                default="reg:squarederror",
+                choices=("reg:squarederror", "reg:tweedie"),
+                help="What the trees learn to minimise. 'reg:squarederror' (squared error) "
+                "suits any numeric target. 'reg:tweedie' predicts through a logarithm, so "
+                "it never predicts below 0: it often fits counts and amounts of zero or "
+                "more (rentals, sales, claims) better, and needs a target of zero or more.",
+                # Not searched as declared: a target below 0 would fail the trials.
+            ),
+        ),
         n_jobs_arg="n_jobs",
         fixed=(("tree_method", "hist"),),
+        nonnegative_target=NonnegativeTarget(
+            param="objective",
+            values=("reg:tweedie",),
+            what="XGBoost's Tweedie objective",
+            instead="the squared error objective ('reg:squarederror')",
+        ),
     ),
     ModelType(
         name="linear_regression",
