@@ -34,10 +34,11 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+import pandas as pd
 
 from runtime.executor import RunError, Runner, load_beside
 from runtime.models import AVERAGE_ENSEMBLE, MODELS_BY_NAME
-from runtime.search_space import tuning_for_model
+from runtime.search_space import candidate_overrides, resolve_space, tuning_for_model
 from runtime.spec import Spec, TuningBest, parse_spec, spec_to_dict
 from runtime.store import playground_home
 
@@ -212,7 +213,32 @@ class Tuner:
         except RunError:
             raise
         except Exception as exc:  # noqa: BLE001 - like a failing run: one clear message
+            refusal = self._target_refusal()
+            if refusal:
+                raise RunError(refusal) from None
             raise RunError(f"a tuning trial failed: {type(exc).__name__}: {exc}") from None
+
+    def _target_refusal(self) -> str | None:
+        """Why trials fail when the search tries a value that needs a target of zero or
+        more (XGBoost's Tweedie objective, in tuning.space) on training rows below 0."""
+        spec = self.spec
+        if spec.task != "regression":
+            return None
+        lowest = pd.to_numeric(self.train_df()[spec.target], errors="coerce").min()
+        if not lowest < 0:
+            return None
+        given = {key: override.given() for key, override in spec.tuning.space.items()}
+        for name in [spec.model.type, *spec.tuning.models]:
+            decl = MODELS_BY_NAME[name]
+            need = decl.nonnegative_target
+            if need is None:
+                continue
+            for dimension in resolve_space(decl, candidate_overrides(given, name, spec.model.type)):
+                tried = dimension.choices if dimension.searched else (dimension.value,)
+                if dimension.name == need.param and set(tried) & set(need.values):
+                    refusal = need.refusal(spec.target, float(lowest))
+                    return f"{refusal}, or leave it out of the search (tuning.space)"
+        return None
 
     def tune(
         self,

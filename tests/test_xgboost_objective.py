@@ -31,6 +31,7 @@ from runtime.executor import PrefixCache, RunError, Runner
 from runtime.models import MODELS_BY_NAME
 from runtime.search_space import key_owner
 from runtime.spec import load_spec, parse_spec
+from runtime.tuning import Tuner
 
 XGB = "xgboost_regressor"
 FOREST = "random_forest_regressor"
@@ -126,6 +127,19 @@ def test_tweedie_on_a_target_below_zero_says_what_to_choose(tmp_path):
     )
     # Squared error takes the same target.
     run(spec_for(frame(shift=-100), tmp_path, objective=SQUARED), tmp_path)
+
+
+def test_a_search_of_tweedie_on_a_target_below_zero_says_what_to_do(tmp_path):
+    data = spec_dict(frame(shift=-100), "regression", model_steps(frame()), {"type": XGB})
+    data["tuning"] = {"n_trials": 2, "cv_folds": 2, "space": {"objective": BOTH}}
+    write_frame(frame(shift=-100), tmp_path)
+    tuner = Tuner(parse_spec(data), tmp_path, f"sqlite:///{tmp_path / 'tweedie.db'}")
+    with pytest.raises(RunError) as caught:
+        tuner.tune(trials=4)
+    message = str(caught.value)
+    assert message.startswith("XGBoost's Tweedie objective needs a target of zero or more")
+    assert message.endswith("or leave it out of the search (tuning.space)")
+    assert "Traceback" not in message and "XGBoostError" not in message
 
 
 @pytest.mark.slow
