@@ -311,8 +311,8 @@ def test_two_workers_finish_one_study_with_the_reported_best(project, capsys):
     storage = f"sqlite:///{project / 'shared.db'}"
     args = ["tune", str(project / "spec.yaml"), "--workers", "2", "--trials", "8"]
     code = main([*args, "--storage", storage, "--study", "shared", "-o", str(project / "t.yaml")])
-    out = capsys.readouterr().out
-    assert code == 0, out
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
     study = optuna.load_study(study_name="shared", storage=storage)
     finished = [t for t in study.trials if t.state.is_finished()]
     # Each worker stops once the study holds 8 trials; a trial running meanwhile may end too.
