@@ -37,6 +37,8 @@ def tuning_context(spec: Spec) -> dict:
     return {
         "candidates": candidates,
         "average": average_ensemble(spec.task) if candidates else None,
+        # The average is checked on other folds where the folds are shuffled.
+        "reshuffled": bool(candidates) and spec.split.kind not in ("time", "group"),
         # XGBoost, one of the searched models, refuses some column names (build_pipeline
         # gives it values alone when it is the spec's model).
         "values_only": any(c["module"] == "xgboost" for c in candidates)

@@ -460,7 +460,9 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         names = " + ".join(name for name, _ in outcome.average.members)
         print(
             f"the average of {names} scores better: {tuning.metric} "
-            f"{outcome.average.value!r}; the tuned spec is that average ensemble"
+            f"{outcome.average.value!r} against {outcome.average.alone!r} for {winner} alone "
+            "(on folds shuffled otherwise than the search's); the tuned spec is that average "
+            "ensemble"
         )
         tuned = outcome.average.spec
     elif args.average:
@@ -626,7 +628,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--average",
         action="store_true",
         help="with several models, also try averaging the best ones (each at its best "
-        "parameters); when the average cross-validates better, the tuned spec is that "
+        "parameters); when the average scores better than the best model alone, the tuned "
+        "spec is that "
         "average ensemble",
     )
     tune.add_argument("--study", help="the study's name (default: derived from the spec)")

@@ -146,12 +146,14 @@ def progress_of(study: optuna.Study, total: int, started: float) -> Progress:
 
 @dataclass
 class AverageOutcome:
-    """The average of the search's best models, which cross-validates better than its
-    best trial: an average ensemble of them, each at its best trial's parameters."""
+    """The average of the search's best models, which scores better than the best model
+    alone: an average ensemble of them, each at its best trial's parameters. Both
+    scores are on other folds than the search's (tune.py's best_average)."""
 
     spec: Spec
     members: list[tuple[str, dict[str, Any]]]
     value: float
+    alone: float
 
 
 @dataclass
@@ -340,7 +342,7 @@ class Tuner:
         found = None
         if average and self.spec.tuning.models:
             with module.threadpool_limits(limits=module.N_JOBS):
-                found = module.best_average(study, folds)
+                found = module.best_average(study, self.train_df())
         return TuningOutcome(
             tuned,
             model,
@@ -353,9 +355,9 @@ class Tuner:
             average=None if found is None else self._average(*found),
         )
 
-    def _average(self, members: list[tuple[str, dict]], value: float) -> AverageOutcome:
+    def _average(self, members: list[tuple[str, dict]], value: float, alone: float):
         spec = parse_spec(with_average(self.spec, members))
-        return AverageOutcome(spec, members, value)
+        return AverageOutcome(spec, members, value, alone)
 
 
 def with_model(spec: Spec, model: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -346,9 +346,11 @@ class TuneView(StageView):
         self.use_average_button.visible = average is not None
         if average is not None:
             titles = " and ".join(MODELS_BY_NAME[name].title for name, _ in average.members)
+            alone = MODELS_BY_NAME[job.outcome.model].title
             self.status.object += (
-                f"\n\nThe average of {titles} scores better: **{average.value:.6f}** "
-                "(the same folds, each model at its best trial's values)."
+                f"\n\nThe average of {titles} scores better: **{average.value:.6f}** against "
+                f"{average.alone:.6f} for {alone} alone (each model at its best trial's "
+                "values, compared on folds shuffled otherwise than the search's)."
             )
             told += f" The average of {titles} scores better: “Use the average” makes it the model."
             self.use_average_button.disabled = False
