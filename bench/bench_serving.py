@@ -271,10 +271,12 @@ def handler_parts(
 
 
 def server_timing(response) -> dict[str, float]:
-    """The answer's Server-Timing header as milliseconds by name: the model's own
-    time (`model`) and the app's time on the request (`app`)."""
+    """The answer's Server-Timing header (an httpx2 response, or the header's text)
+    as milliseconds by name: the model's own time (`model`) and the app's time on
+    the request (`app`)."""
+    header = response if isinstance(response, str) else response.headers["server-timing"]
     metrics = {}
-    for metric in response.headers["server-timing"].split(","):
+    for metric in header.split(","):
         name, _, duration = metric.strip().partition(";dur=")
         metrics[name] = float(duration)
     return metrics
@@ -285,23 +287,33 @@ def server_model_ms(response) -> float:
     return server_timing(response)["model"]
 
 
-def row_pairs(post, predict, count: int, warmup: int) -> dict[str, list[float]]:
-    """`count` pairs of one request and one direct predict, in alternating order so
-    that neither always runs first: per pair the request's seconds, the direct
-    predict's and the model's time in the server (seconds)."""
+def row_rounds(posts: dict, predict, count: int, warmup: int) -> dict[str, dict[str, list]]:
+    """`count` rounds of one request through each client of `posts` (a function
+    posting the row and giving the answer's Server-Timing) and one direct predict,
+    the order reversed from round to round so that none always runs first: per
+    client, each request's seconds, the direct predict's of the same round and the
+    model's and the app's time in the server (seconds)."""
     for _ in range(warmup):
-        post()
+        for post in posts.values():
+            post()
         predict()
-    times = {"api": [], "direct": [], "server_model": [], "server_app": []}
+    times = {
+        name: {"api": [], "direct": [], "server_model": [], "server_app": []} for name in posts
+    }
+    steps = [*posts, "direct"]
     for i in range(count):
-        for step in ("api", "direct") if i % 2 == 0 else ("direct", "api"):
+        for step in steps if i % 2 == 0 else steps[::-1]:
             start = time.perf_counter()
-            result = post() if step == "api" else predict()
-            times[step].append(time.perf_counter() - start)
-            if step == "api":
-                timing = server_timing(result)
-                times["server_model"].append(timing["model"] / 1e3)
-                times["server_app"].append(timing["app"] / 1e3)
+            result = predict() if step == "direct" else posts[step]()
+            elapsed = time.perf_counter() - start
+            if step == "direct":
+                for client in times.values():
+                    client["direct"].append(elapsed)
+                continue
+            timing = server_timing(result)
+            times[step]["api"].append(elapsed)
+            times[step]["server_model"].append(timing["model"] / 1e3)
+            times[step]["server_app"].append(timing["app"] / 1e3)
     return times
 
 
@@ -329,20 +341,52 @@ def added_ms(times: dict[str, list[float]]) -> dict[str, float]:
     }
 
 
-def single_row(client, pipeline, row_body: bytes, row_frame, count: int) -> dict:
-    """`count` pairs of one-row request (to the server `client` talks to) and direct
-    predict of `pipeline` on the same row, and what the request adds."""
-    headers = {"Content-Type": "application/json"}
+# The clients a one-row request is timed through: the standard library's keep-alive
+# http.client.HTTPConnection, the leanest Python client and the goal's measure (the
+# goal is what the API adds, not what a client costs), and httpx2, a full-featured one.
+CLIENTS = ("http.client", "httpx2")
 
-    def post_row():
+
+def single_row(client, url: str, pipeline, row_body: bytes, row_frame, count: int) -> dict:
+    """`count` rounds of one one-row request through each of CLIENTS (httpx2's
+    `client` and an http.client connection to `url`) and one direct predict of
+    `pipeline` on the same row: per client, what the request adds."""
+    from http.client import HTTPConnection
+    from urllib.parse import urlparse
+
+    headers = {"Content-Type": "application/json"}
+    address = urlparse(url)
+    connection = HTTPConnection(address.hostname, address.port, timeout=120)
+
+    def post_httpx2() -> str:
         response = client.post("/predict", content=row_body, headers=headers)
         assert response.status_code == 200, response.text
-        return response
+        return response.headers["server-timing"]
 
-    served = post_row().json()["prediction"]
-    identical = served == float(pipeline.predict(row_frame)[0])
-    times = row_pairs(post_row, lambda: pipeline.predict(row_frame), count, warmup=10)
-    return {**added_ms(times), "identical": identical, "count": count}
+    def stdlib_answer():
+        connection.request("POST", "/predict", body=row_body, headers=headers)
+        response = connection.getresponse()
+        answer = response.read()
+        assert response.status == 200, answer
+        return response, answer
+
+    def post_stdlib() -> str:
+        return stdlib_answer()[0].getheader("server-timing")
+
+    try:
+        expected = float(pipeline.predict(row_frame)[0])
+        by_httpx2 = client.post("/predict", content=row_body, headers=headers).json()
+        by_stdlib = json.loads(stdlib_answer()[1])
+        identical = by_httpx2["prediction"] == expected == by_stdlib["prediction"]
+        posts = dict(zip(CLIENTS, (post_stdlib, post_httpx2), strict=True))
+        times = row_rounds(posts, lambda: pipeline.predict(row_frame), count, warmup=10)
+    finally:
+        connection.close()
+    return {
+        **{name: added_ms(client_times) for name, client_times in times.items()},
+        "identical": identical,
+        "count": count,
+    }
 
 
 def fast_model_row(folder: Path, n_train: int, row_body: bytes, row_frame, count: int) -> dict:
@@ -356,7 +400,7 @@ def fast_model_row(folder: Path, n_train: int, row_body: bytes, row_frame, count
         serve(bundle, folder / "fast.log") as url,
         httpx2.Client(base_url=url, timeout=120) as client,
     ):
-        return single_row(client, pipeline, row_body, row_frame, count)
+        return single_row(client, url, pipeline, row_body, row_frame, count)
 
 
 # uvicorn without its optional C parts: the pure-Python HTTP parser and asyncio's loop.
@@ -412,6 +456,40 @@ def http_stacks(
     return over
 
 
+def one_row_table(label: str, result: dict, model_result: dict) -> list[dict]:
+    """The table's rows of one model's one-row requests through one client."""
+    return [
+        {
+            "measure": f"one row, {label}: POST /predict − predict, paired (ms)",
+            "median": result["paired median"],
+            "min": result["paired min"],
+        },
+        {
+            "measure": f"one row, {label}: POST /predict − model time in server (ms)",
+            "median": result["served median"],
+            "min": result["served min"],
+        },
+        {
+            "measure": f"one row, {label}: app's own time in server beyond the model "
+            "(Server-Timing app − model) (ms)",
+            "median": result["app median"],
+            "min": result["app min"],
+        },
+        {
+            "measure": f"one row, {label}: POST /predict − app's time in server "
+            "(HTTP, client) (ms)",
+            "median": result["http median"],
+            "min": result["http min"],
+        },
+        {
+            "measure": f"one row, {label}: POST /predict / predict / model in server (ms)",
+            "median": f"{result['api']:.3f} / {result['direct']:.3f} / "
+            f"{result['server model']:.3f}",
+            "min": f"{model_result['count']} rounds; identical: {model_result['identical']}",
+        },
+    ]
+
+
 def run(quick: bool) -> Section:
     import httpx2
     import joblib
@@ -448,7 +526,7 @@ def run(quick: bool) -> Section:
                 serve(bundle, folder / "server.log") as url,
                 httpx2.Client(base_url=url, timeout=120) as client,
             ):
-                forest = single_row(client, pipeline, row_body, row_frame, row_count)
+                forest = single_row(client, url, pipeline, row_body, row_frame, row_count)
 
                 def post(path: str, body: bytes):
                     response = client.post(path, content=body, headers=headers)
@@ -496,19 +574,22 @@ def run(quick: bool) -> Section:
     # Against the model's own time in the server on the same requests.
     rows_served_percent = 100 * ratio(median["rows model"], median["rows"])
     columns_served_percent = 100 * ratio(median["columns model"], median["columns"])
+    stdlib, httpx2 = (forest[name] for name in CLIENTS)
     goals = [
         Goal(
             "single-row /predict: time added to predict",
-            forest["served median"],
+            stdlib["served median"],
             SINGLE_ROW_GOAL_MS,
             "max",
             "ms",
-            f"POST /predict − the model's predict in the server on the same request "
-            f"(Server-Timing), median of {row_count}: the app's own work in the server "
-            f"{forest['app median']:.2f} ms (app − model) and HTTP with the client "
-            f"{forest['http median']:.2f} ms; paired against predict called in the bench "
-            f"process (alternating): {forest['paired median']:.2f} ms (medians POST "
-            f"{forest['api']:.2f} ms, predict {forest['direct']:.2f} ms)",
+            f"POST /predict through http.client − the model's predict in the server on the "
+            f"same request (Server-Timing), median of {row_count}: the app's own work in "
+            f"the server {stdlib['app median']:.2f} ms (app − model) and HTTP with the "
+            f"client {stdlib['http median']:.2f} ms; through httpx2 in the same rounds "
+            f"{httpx2['served median']:.2f} ms (HTTP with the client "
+            f"{httpx2['http median']:.2f} ms); paired against predict called in the bench "
+            f"process (order alternating): {stdlib['paired median']:.2f} ms (medians POST "
+            f"{stdlib['api']:.2f} ms, predict {stdlib['direct']:.2f} ms)",
         ),
         Goal(
             f"batch of {n_batch:,} rows: throughput against predict",
@@ -530,39 +611,12 @@ def run(quick: bool) -> Section:
     }
     table = []
     singles = [(f"forest ({FOREST})", forest), (f"fast model ({FAST_MODEL})", fast)]
-    for label, result in singles:
-        if result is None:
+    for model_label, model_result in singles:
+        if model_result is None:
             continue
-        table += [
-            {
-                "measure": f"one row, {label}: POST /predict − predict, paired (ms)",
-                "median": result["paired median"],
-                "min": result["paired min"],
-            },
-            {
-                "measure": f"one row, {label}: POST /predict − model time in server (ms)",
-                "median": result["served median"],
-                "min": result["served min"],
-            },
-            {
-                "measure": f"one row, {label}: app's own time in server beyond the model "
-                "(Server-Timing app − model) (ms)",
-                "median": result["app median"],
-                "min": result["app min"],
-            },
-            {
-                "measure": f"one row, {label}: POST /predict − app's time in server "
-                "(HTTP, client) (ms)",
-                "median": result["http median"],
-                "min": result["http min"],
-            },
-            {
-                "measure": f"one row, {label}: POST /predict / predict / model in server (ms)",
-                "median": f"{result['api']:.3f} / {result['direct']:.3f} / "
-                f"{result['server model']:.3f}",
-                "min": f"{result['count']} pairs; identical: {result['identical']}",
-            },
-        ]
+        for client in CLIENTS:
+            label, result = f"{model_label}, {client}", model_result[client]
+            table += one_row_table(label, result, model_result)
     for kind, label in (("rows", "POST /predict/batch"), ("columns", "POST /predict/columns")):
         table.append(
             {
@@ -662,20 +716,31 @@ def run(quick: bool) -> Section:
         rows_model_ms=median["rows model"] * 1e3,
         columns_model_ms=median["columns model"] * 1e3,
         direct_ms=median["direct"] * 1e3,
-        forest_paired=forest["paired median"],
-        forest_paired_min=forest["paired min"],
-        forest_served=forest["served median"],
-        forest_served_min=forest["served min"],
-        forest_app=forest["app median"],
-        forest_app_min=forest["app min"],
-        forest_http=forest["http median"],
-        forest_http_min=forest["http min"],
+        forest_paired=stdlib["paired median"],
+        forest_paired_min=stdlib["paired min"],
+        forest_served=stdlib["served median"],
+        forest_served_min=stdlib["served min"],
+        forest_app=stdlib["app median"],
+        forest_app_min=stdlib["app min"],
+        forest_http=stdlib["http median"],
+        forest_http_min=stdlib["http min"],
+        httpx2_served=httpx2["served median"],
+        httpx2_served_min=httpx2["served min"],
+        httpx2_app=httpx2["app median"],
+        httpx2_http=httpx2["http median"],
+        httpx2_http_min=httpx2["http min"],
+        httpx2_paired=httpx2["paired median"],
         rows_own_server=statistics.median(beyond["rows"]) * 1e3,
         columns_own_server=statistics.median(beyond["columns"]) * 1e3,
         gc_full_ms=parts["full garbage collection in this process"] * 1e3,
         gc_frozen_ms=parts["full garbage collection, objects alive at start-up frozen"] * 1e3,
         fast=(
-            FAST_NOTE.format(model=FAST_MODEL, **{k.replace(" ", "_"): v for k, v in fast.items()})
+            FAST_NOTE.format(
+                model=FAST_MODEL,
+                count=fast["count"],
+                httpx2_served=fast["httpx2"]["served median"],
+                **{k.replace(" ", "_"): v for k, v in fast["http.client"].items()},
+            )
             if fast
             else FAST_SKIPPED
         ),
