@@ -192,9 +192,10 @@ def test_batches_are_limited_in_rows_and_bytes(api, project):
     assert status == 422 and field_errors(body) == [(["body", "rows"], "too_long")]
     big = json.dumps({"rows": rows[:1] * 400}).encode()
     assert len(big) > 20000
-    for chunked in (False, True):
-        status, body = post_raw(api, "/predict/batch", big, chunked=chunked)
-        assert status == 413 and "over 20000 bytes" in body, (chunked, body)
+    for path in ("/predict/batch", "/predict"):
+        for chunked in (False, True):
+            status, body = post_raw(api, path, big, chunked=chunked)
+            assert status == 413 and "over 20000 bytes" in body, (path, chunked, body)
     # The server is fine afterwards.
     assert http(f"{api}/predict", complete_row(project))[0] == 200
 
