@@ -939,7 +939,11 @@ each row's keys in schema order and checking that (`set(map(tuple, rows))`) cost
 more than it saves (4.0 + 3.4 ms against 5.0 ms for one `itemgetter` per column);
 pyarrow's JSON reader, which could read the rows straight into columns but cannot
 tell a missing key from a null, so it does not keep the contract; the fast path
-for batches too (FastAPI's own handling is under 1 ms of a batch). Earlier rounds: the app freezes what is
+for batches too (FastAPI's own handling is under 1 ms of a batch); the batch
+endpoints run on the event loop (`async def`) instead of worker threads, which
+saves two thread handoffs a batch: no difference beyond noise in an A/B run (15
+batches each, load average about 4), and the loop would hold every other request
+for a batch's whole predict. Earlier rounds: the app freezes what is
 alive after loading the model (`gc.collect()` then `gc.freeze()`: a full collection
 walked the model and the libraries every few batches, 120 -> 30 ms beyond the model
 a batch at development); a batch's columns are read a column at a time (`map` of one
