@@ -968,11 +968,16 @@ work; on a loaded machine each of the two processes' handoffs may wait for a tim
 slice. Batch: the row body's parse and check, Python's own per-value cost: orjson
 makes 10,000 dicts (about 7 ms), reading them a column at a time, the value type
 sets and float arrays take about 10 ms more, then warnings, frame and answers
-about 5 ms: about 25 ms beyond a 250 ms forest, which puts the rows at about 90 %
-of the server's own model time on a quiet machine, met or not by how the load falls
-on the direct predict; under load the app's work in the server slows as the model
+about 5 ms: about 25 ms beyond a 250 ms forest, which would put the rows at about
+90 % of the server's own model time on a quiet machine (an estimate from the parts:
+no quiet full run of this round's code yet), met or not by how the load falls on
+the direct predict. Under load the app's work in the server slows as the model
 does, or more (this run: {rows_served:.1f} % of the model's time in the server,
-load average {load_start:.1f} at the start). The column body carries less than half the bytes, is checked in less than
+load average {load_start:.1f} at the start), and the two processes share the CPU
+caches: with a direct predict in the client process before each batch, as the
+bench's rounds have for the columns, the app's own time on a batch of rows in the
+server was 35.9 ms against 28.5 ms without (medians of 9, timestamps in a copy of
+the app, load average about 3). The column body carries less than half the bytes, is checked in less than
 half the time and meets the goal in each run. Classifier answers also carry
 `predict_proba`, a second model pass this regression bench does not count.
 """
