@@ -377,22 +377,16 @@ def single_row(client, url: str, pipeline, row_body: bytes, row_frame, count: in
         assert response.status_code == 200, response.text
         return response.headers["server-timing"]
 
-    def stdlib_answer():
-        connection.request("POST", "/predict", body=row_body, headers=headers)
-        response = connection.getresponse()
-        answer = response.read()
-        assert response.status == 200, answer
-        return response, answer
-
-    def post_stdlib() -> str:
-        return stdlib_answer()[0].getheader("server-timing")
-
     try:
         expected = float(pipeline.predict(row_frame)[0])
         by_httpx2 = client.post("/predict", content=row_body, headers=headers).json()
-        by_stdlib = json.loads(stdlib_answer()[1])
+        connection.request("POST", "/predict", body=row_body, headers=headers)
+        by_stdlib = json.loads(connection.getresponse().read())
         identical = by_httpx2["prediction"] == expected == by_stdlib["prediction"]
-        posts = dict(zip(CLIENTS, (post_stdlib, post_httpx2), strict=True))
+        posts = {
+            "http.client": lambda: post_on(connection, "/predict", row_body),
+            "httpx2": post_httpx2,
+        }
         times = row_rounds(posts, lambda: pipeline.predict(row_frame), count, warmup=10)
     finally:
         connection.close()
