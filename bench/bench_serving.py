@@ -915,15 +915,16 @@ over its live rows and answers, nearly all of them freed by reference counting a
 the end anyway (the batch's parse, check, warnings, frame and answer in process:
 min 26.1 -> 23.2 ms, load average about 5). Rows without warnings share one empty
 list, and the NaN check of a number column looks at the NaN positions only instead
-of counting nulls. Against main's app in two A/B runs (two servers on the same bundle,
-requests alternating between them, through http.client; the model took 430-700 ms
-a batch there instead of 250, the machine loaded): one row, the app's own time in
-the server 1.14 -> 0.56 and 1.27 -> 0.63 ms (medians; minima 0.83 -> 0.46 and 0.82
--> 0.42 ms), the request over the model 5.99 -> 4.69 and 2.38 -> 1.77 ms (minima
-1.55 -> 1.13 and 1.58 -> 1.09 ms); a batch of rows, its time beyond the model 106
--> 93 and 69 -> 52 ms (medians of 15 and 11; minima 52 -> 42 and 42 -> 46 ms), as
-columns 46 -> 42 and 42 -> 36 ms (minima 30 -> 27 and 36 -> 24 ms). Under that
-load single batches move by more than the change, the medians less so.
+of counting nulls. Against main's app, two servers on the same bundle with requests
+alternating between them, through http.client (100 one-row requests and 15 batches
+each, load average about 1.9): one row, the app's own time in the server 1.41 ->
+0.75 ms (median; min 1.11 -> 0.48), the request over the model 2.39 -> 1.69 ms (min
+1.95 -> 1.29); a batch of rows, its time beyond the model 46.8 -> 42.3 ms (min 31.3
+-> 30.7), of which the app's own in the server 45.1 -> 38.2 ms (min 29.9 -> 27.2);
+as columns 28.8 -> 22.4 ms (min 20.5 -> 15.4). Two such runs under load average
+about 4 and 9 (the model 430-700 ms a batch) went the same way in the medians (rows
+69 -> 52 and 106 -> 93 ms beyond the model), single batches moving by more than
+the change.
 
 Looked at and left, this round: parsing and checking the rows in one pass from the raw bytes with
 pydantic (`TypeAdapter` of a TypedDict of rows, or of `list[Row]`, `validate_json`:
@@ -960,18 +961,21 @@ through the standard client, by about half a millisecond, and through httpx2 the
 same server sits at its edge (about 2.1 ms at development), by the client's own
 work; on a loaded machine each of the two processes' handoffs may wait for a time
 slice. Batch: the row body's parse and check, Python's own per-value cost: orjson
-makes 10,000 dicts (about 7 ms), reading them a column at a time, the value type
-sets and float arrays take about 10 ms more, then warnings, frame and answers
-about 5 ms: about 25 ms beyond a 250 ms forest, which would put the rows at about
-90 % of the server's own model time on a quiet machine (an estimate from the parts:
-no quiet full run of this round's code yet), met or not by how the load falls on
-the direct predict. Under load the app's work in the server slows as the model
-does, or more (this run: {rows_served:.1f} % of the model's time in the server,
-load average {load_start:.1f} at the start), and the two processes share the CPU
-caches: with a direct predict in the client process before each batch, as the
-bench's rounds have for the columns, the app's own time on a batch of rows in the
-server was 35.9 ms against 28.5 ms without (medians of 9, timestamps in a copy of
-the app, load average about 3). The column body carries less than half the bytes, is checked in less than
-half the time and meets the goal in each run. Classifier answers also carry
-`predict_proba`, a second model pass this regression bench does not count.
+makes 10,000 dicts (about 7 ms on a quiet machine), reading them a column at a
+time, the value type sets and float arrays take about 10 ms more, then warnings,
+frame and answers about 5 ms: at best about 25 ms beyond a 250 ms forest, about
+90 % of the server's own model time, and in the server it is more: in this run the
+rows reach {rows_served:.1f} % of the model's time in the server (the app's own
+time {rows_own_server:.0f} ms, load average {load_start:.1f} at the start and
+{load:.1f} at the end). So the goal's ratio against the direct predict is met or not
+by how the load falls on the bench's predict and the server's: the full runs of
+this round's code gave 82.1 % (load average about 5), 85.8 % (about 3.5) and 90.3 %
+(about 1-2, with the direct predict 20 ms slower than the server's model, and the
+rows 83.2 % of the latter). The two processes also share the CPU caches: with a
+direct predict in the client process before each batch, the app's own time on a
+batch of rows in the server was 35.9 ms against 28.5 ms without (medians of 9,
+timestamps in a copy of the app, load average about 3). The column body carries
+less than half the bytes, is checked in less than half the time and met the goal
+in each of those runs (91.2 %, 99.0 %, 103.1 %). Classifier answers
+also carry `predict_proba`, a second model pass this regression bench does not count.
 """
