@@ -953,14 +953,15 @@ extra keys, so still more checks); a larger young-generation threshold (then
 measured at 1-2 ms a batch; adopted this round, above); no new dependency (a typed decoder such as msgspec is not in the bundle).
 
 **What limits the goals.** Single row: the app's own work in the server is now
-about 0.5 ms (the fast path's body read and Row check about 0.15 ms, the row's
-columns and warnings about 0.13, the frame about 0.2, the answer under 0.1), run
-with cold caches after each predict; the rest is one loopback HTTP exchange,
-about 0.8 ms through http.client and 1.5 ms through httpx2. So the goal is met
-through the standard client, by about half a millisecond, and through httpx2 the
-same server sits at its edge (about 2.1 ms at development), by the client's own
-work; on a loaded machine each of the two processes' handoffs may wait for a time
-slice. Batch: the row body's parse and check, Python's own per-value cost: orjson
+0.5-0.65 ms (at development: the fast path's body read and Row check about 0.15
+ms, the row's columns and warnings about 0.13, the frame about 0.2, the answer
+under 0.1), run with cold caches after each predict; the rest is one loopback HTTP
+exchange with the client, 0.9-1.0 ms through http.client and 1.9-2.9 ms through
+httpx2 in this round's full runs. So the goal is met through the standard client
+(1.79, 1.58 and 1.50 ms in those runs, load average about 5, 3.5 and 1-2), and
+through httpx2 the same server is over it (4.21, 2.77 and 2.63 ms) by the client's
+own work; on a loaded machine each of the two processes' handoffs may wait for a
+time slice. Batch: the row body's parse and check, Python's own per-value cost: orjson
 makes 10,000 dicts (about 7 ms on a quiet machine), reading them a column at a
 time, the value type sets and float arrays take about 10 ms more, then warnings,
 frame and answers about 5 ms: at best about 25 ms beyond a 250 ms forest, about
