@@ -957,7 +957,7 @@ measured at 1-2 ms a batch; adopted this round, above); no new dependency (a typ
 ms, the row's columns and warnings about 0.13, the frame about 0.2, the answer
 under 0.1), run with cold caches after each predict; the rest is one loopback HTTP
 exchange with the client, 0.9-1.0 ms through http.client and 1.9-2.9 ms through
-httpx2 in this round's full runs. So the goal is met through the standard client
+httpx2 in this round's earlier full runs. So the goal is met through the standard client
 (1.79, 1.58 and 1.50 ms in those runs, load average about 5, 3.5 and 1-2), and
 through httpx2 the same server is over it (4.21, 2.77 and 2.63 ms) by the client's
 own work; on a loaded machine each of the two processes' handoffs may wait for a
@@ -969,8 +969,8 @@ frame and answers about 5 ms: at best about 25 ms beyond a 250 ms forest, about
 rows reach {rows_served:.1f} % of the model's time in the server (the app's own
 time {rows_own_server:.0f} ms, load average {load_start:.1f} at the start and
 {load:.1f} at the end). So the goal's ratio against the direct predict is met or not
-by how the load falls on the bench's predict and the server's: the full runs of
-this round's code gave 82.1 % (load average about 5), 85.8 % (about 3.5) and 90.3 %
+by how the load falls on the bench's predict and the server's: earlier full runs
+of this round's code gave 82.1 % (load average about 5), 85.8 % (about 3.5) and 90.3 %
 (about 1-2, with the direct predict 20 ms slower than the server's model, and the
 rows 83.2 % of the latter). The two processes also share the CPU caches: with a
 direct predict in the client process before each batch, the app's own time on a
