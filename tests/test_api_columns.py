@@ -368,9 +368,12 @@ def test_start_up_freezes_what_lives_as_long_as_the_process(service, tmp_path, m
             return gc.get_freeze_count(), module.app.state.pipeline
 
     gc.unfreeze()
+    threshold = gc.get_threshold()
     try:
         frozen, loaded = asyncio.run(start_up())
         assert frozen > 1000 and isinstance(loaded, DummyRegressor)
+        # Young passes are rarer, the older generations' thresholds are kept.
+        assert gc.get_threshold() == (module.YOUNG_GC_OBJECTS, *threshold[1:])
         later = [[]]
         later.append(later)
         assert gc.is_tracked(later)
@@ -378,3 +381,4 @@ def test_start_up_freezes_what_lives_as_long_as_the_process(service, tmp_path, m
         assert gc.collect() >= 1
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)

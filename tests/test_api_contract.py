@@ -62,11 +62,13 @@ def complete_row(project) -> dict:
     return next(r for r in project[2] if all(v is not None for v in r.values()))
 
 
-def post_raw(url: str, path: str, body: bytes, chunked: bool = False) -> tuple[int, str]:
+def post_raw(
+    url: str, path: str, body: bytes, chunked: bool = False, content_type: str = "application/json"
+) -> tuple[int, str]:
     address = urlparse(url)
     connection = HTTPConnection(address.hostname, address.port, timeout=60)
     try:
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": content_type}
         if chunked:
             connection.request(
                 "POST", path, body=iter([body]), headers=headers, encode_chunked=True
@@ -155,6 +157,21 @@ def test_unseen_values_are_scored_with_a_warning_naming_them(api, project):
     assert re.search(r"flipper_length_mm: 1000.0 is outside the training range \[", warnings)
 
 
+def test_the_one_row_fast_path_answers_as_the_endpoint(api, project):
+    """A valid row sent as `application/json` is answered before FastAPI's routing
+    (OneRowFastPath); with another JSON content type FastAPI's endpoint answers it:
+    the same answers, chunked or not, and the same refusals."""
+    row = complete_row(project)
+    rows = [row, {**row, "island": "Atlantis", "flipper_length_mm": 1000.0}, project[2][1]]
+    bad = [{**row, "island": 3}, {k: v for k, v in row.items() if k != "island"}]
+    for body in [json.dumps(r).encode() for r in rows + bad] + [b"{", b"[1]", b""]:
+        fast = post_raw(api, "/predict", body)
+        assert fast == post_raw(api, "/predict", body, chunked=True), body
+        endpoint = post_raw(api, "/predict", body, content_type="application/json; charset=utf-8")
+        assert fast[0] == endpoint[0] and json.loads(fast[1]) == json.loads(endpoint[1]), body
+        assert fast[0] == (200 if body in [json.dumps(r).encode() for r in rows] else 422), fast
+
+
 def test_answers_give_the_models_time_and_the_apps_own(api, project):
     """Server-Timing: the model's time and the app's time on the whole request
     (which holds the model's), on answers and refusals alike."""
@@ -175,9 +192,10 @@ def test_batches_are_limited_in_rows_and_bytes(api, project):
     assert status == 422 and field_errors(body) == [(["body", "rows"], "too_long")]
     big = json.dumps({"rows": rows[:1] * 400}).encode()
     assert len(big) > 20000
-    for chunked in (False, True):
-        status, body = post_raw(api, "/predict/batch", big, chunked=chunked)
-        assert status == 413 and "over 20000 bytes" in body, (chunked, body)
+    for path in ("/predict/batch", "/predict"):
+        for chunked in (False, True):
+            status, body = post_raw(api, path, big, chunked=chunked)
+            assert status == 413 and "over 20000 bytes" in body, (path, chunked, body)
     # The server is fine afterwards.
     assert http(f"{api}/predict", complete_row(project))[0] == 200
 
