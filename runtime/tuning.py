@@ -48,8 +48,9 @@ STORAGE_FILE = "optuna.db"
 SQLITE_LOCK_TIMEOUT = 60
 # The refit of the best parameters must give the study's best value to this.
 TOLERANCE = 1e-9
-# With average=True, this share of the time budget is kept for averaging the best models.
-AVERAGE_SHARE = 0.1
+# With average=True, this share of the time budget is kept for averaging the best models;
+# no model is added to the average once the budget is spent.
+AVERAGE_SHARE = 0.15
 # Parameter importance says little below this many completed trials.
 IMPORTANCE_MIN_TRIALS = 4
 FINISHED = (
@@ -264,17 +265,18 @@ class Tuner:
         trials = trials or tuning.n_trials
         timeout = timeout if timeout is not None else tuning.timeout_seconds
         average = average and bool(tuning.models)
+        started = time.monotonic()
+        deadline = None if timeout is None else started + timeout
         if average and timeout is not None:
             timeout *= 1 - AVERAGE_SHARE
         study = self.study()  # created here, before any worker opens it
         total = len(study.get_trials(deepcopy=False, states=FINISHED)) + trials
-        started = time.monotonic()
         if workers <= 1 and not in_processes:
             callbacks = [_reporter(total, started, on_progress, stop)]
             self.search(total, timeout, callbacks)
         else:
             self._in_workers(max(workers, 1), total, timeout, started, on_progress, stop)
-        return self.outcome(average=average)
+        return self.outcome(average=average, deadline=deadline)
 
     def _in_workers(self, workers, total, timeout, started, on_progress, stop) -> None:
         context = multiprocessing.get_context("spawn")
@@ -309,7 +311,7 @@ class Tuner:
         if on_progress:
             on_progress(progress_of(study, total, started))
 
-    def outcome(self, average: bool = False) -> TuningOutcome:
+    def outcome(self, average: bool = False, deadline: float | None = None) -> TuningOutcome:
         """The study's best trial, refitted, as a tuned spec; with `average` (a search of
         several models), the average of the best models too when it scores better."""
         study = self.study()
@@ -342,7 +344,7 @@ class Tuner:
         found = None
         if average and self.spec.tuning.models:
             with module.threadpool_limits(limits=module.N_JOBS):
-                found = module.best_average(study, self.train_df())
+                found = module.best_average(study, self.train_df(), deadline)
         return TuningOutcome(
             tuned,
             model,

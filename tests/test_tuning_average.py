@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import time
 from types import SimpleNamespace
 
 import optuna
@@ -109,6 +110,13 @@ def test_the_average_scores_as_train_py_builds_it_and_the_export_repeats_it(
     bundle = tmp_path_factory.mktemp("average")
     export(runner, bundle, result)
     assert_train_and_notebook_repeat(bundle, result.report, tuning_trials=TRIALS)
+
+
+def test_no_model_joins_the_average_past_the_deadline(averaged):
+    tuner, outcome = averaged
+    module = tuner.module()
+    late = module.best_average(tuner.study(), tuner.train_df(), time.monotonic() - 1)
+    assert late is None and outcome.average is not None
 
 
 @pytest.mark.slow
