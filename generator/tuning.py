@@ -20,7 +20,12 @@ from generator.render import (
 )
 from runtime.metrics import direction
 from runtime.models import AVERAGE_ENSEMBLE, MODELS_BY_NAME, member_types
-from runtime.search_space import GRID_POINTS, candidate_overrides, resolve_space
+from runtime.search_space import (
+    GRID_POINTS,
+    candidate_overrides,
+    candidate_params,
+    resolve_space,
+)
 from runtime.spec import Spec
 
 
@@ -78,7 +83,7 @@ def searched_models(spec: Spec, given: dict[str, dict]) -> list[dict]:
             continue
         dimensions = resolve_space(decl, candidate_overrides(given, decl.name, spec.model.type))
         defaults = {p.name: p.default for p in decl.params}
-        others = spec.model.params if decl.name == spec.model.type else defaults
+        others = candidate_params(decl.name, spec.model.type, spec.model.params)
         tuned = {d.name for d in dimensions}
         fixed = {name: value for name, value in others.items() if name not in tuned}
         candidates.append(

@@ -104,6 +104,15 @@ def candidate_overrides(
     return overrides
 
 
+def candidate_params(model: str, own: str, own_params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters a model a search may choose is built with before a trial sets
+    its searched ones: model.type's (`own`) as the spec sets them (`own_params`), any
+    other model's as declared."""
+    if model == own:
+        return dict(own_params)
+    return {p.name: p.default for p in MODELS_BY_NAME[model].params}
+
+
 def searched_space(space: dict[str, Any], own: str, models: list[str]) -> dict[str, Any]:
     """The tuning.space entries of the models still searched: a model taken out of
     the search takes its narrowed ranges with it (undo brings them back)."""

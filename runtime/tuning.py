@@ -38,7 +38,12 @@ import pandas as pd
 
 from runtime.executor import RunError, Runner, load_beside
 from runtime.models import AVERAGE_ENSEMBLE, MODELS_BY_NAME
-from runtime.search_space import candidate_overrides, resolve_space, tuning_for_model
+from runtime.search_space import (
+    candidate_overrides,
+    candidate_params,
+    resolve_space,
+    tuning_for_model,
+)
 from runtime.spec import Spec, TuningBest, parse_spec, spec_to_dict
 from runtime.store import playground_home
 
@@ -383,13 +388,13 @@ def with_average(spec: Spec, members: list[tuple[str, dict[str, Any]]]) -> dict[
     parameters are the spec's for model.type, else as declared, as the search built it.
     The tuning section goes: an ensemble is not tuned (as on the Model tab)."""
     data = spec_to_dict(spec)
-    built = []
-    for name, params in members:
-        if name == spec.model.type:
-            others = dict(spec.model.params)
-        else:
-            others = {p.name: p.default for p in MODELS_BY_NAME[name].params}
-        built.append({"type": name, "params": {**others, **params}})
+    built = [
+        {
+            "type": name,
+            "params": {**candidate_params(name, spec.model.type, spec.model.params), **params},
+        }
+        for name, params in members
+    ]
     data["model"] = {"type": AVERAGE_ENSEMBLE[spec.task], "params": {}, "members": built}
     data["tuning"] = None
     return data
