@@ -19,7 +19,7 @@ from generator.render import (
     training_context,
 )
 from runtime.metrics import direction
-from runtime.models import AVERAGE_ENSEMBLE, MODELS_BY_NAME, member_types
+from runtime.models import MODELS_BY_NAME, average_ensemble, member_types
 from runtime.search_space import (
     GRID_POINTS,
     candidate_overrides,
@@ -41,7 +41,7 @@ def tuning_context(spec: Spec) -> dict:
     candidates = searched_models(spec, given)
     return {
         "candidates": candidates,
-        "average": average_ensemble(spec.task) if candidates else None,
+        "average": average_code(spec.task) if candidates else None,
         # The average is checked on other folds where the folds are shuffled.
         "reshuffled": bool(candidates) and spec.split.kind not in ("time", "group"),
         # XGBoost, one of the searched models, refuses some column names (build_pipeline
@@ -103,13 +103,12 @@ def searched_models(spec: Spec, given: dict[str, dict]) -> list[dict]:
     return candidates
 
 
-def average_ensemble(task: str) -> dict:
+def average_code(task: str) -> dict:
     """How tune.py builds the average of the best models: the class and fixed arguments
     of the catalog's average ensemble for the task, as train.py renders it."""
-    name = AVERAGE_ENSEMBLE[task]
-    decl = MODELS_BY_NAME[name]
+    decl = average_ensemble(task)
     fixed = "".join(f", {arg}={py_literal(value)}" for arg, value in decl.fixed)
-    return {"name": name, "cls": decl.cls, "fixed": fixed, "imports": decl.import_lines}
+    return {"name": decl.name, "cls": decl.cls, "fixed": fixed, "imports": decl.import_lines}
 
 
 def render_tune(spec: Spec, data_filename: str, formatted: bool = True) -> str:

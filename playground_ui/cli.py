@@ -629,8 +629,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with several models, also try averaging the best ones (each at its best "
         "parameters); when the average scores better than the best model alone, the tuned "
-        "spec is that "
-        "average ensemble",
+        "spec is that average ensemble",
     )
     tune.add_argument("--study", help="the study's name (default: derived from the spec)")
     tune.add_argument(

@@ -10,7 +10,7 @@ checks the result:
     outcome.spec          # model.params = the best parameters, tuning.best filled
     outcome.model         # the best trial's model (tuning.models: it may replace model.type)
     outcome.average       # with tune(average=True): the average of the best models, if it
-                          # cross-validates better (an average ensemble spec)
+                          # scores better than the best model alone (an average ensemble)
 
 Studies live in Optuna storage: by default a SQLite file in PLAYGROUND_HOME,
 else any Optuna storage URL (PostgreSQL for several machines). A study's name
@@ -37,7 +37,7 @@ import optuna
 import pandas as pd
 
 from runtime.executor import RunError, Runner, load_beside
-from runtime.models import AVERAGE_ENSEMBLE, MODELS_BY_NAME
+from runtime.models import MODELS_BY_NAME, average_ensemble
 from runtime.search_space import (
     candidate_overrides,
     candidate_params,
@@ -395,7 +395,7 @@ def with_average(spec: Spec, members: list[tuple[str, dict[str, Any]]]) -> dict[
         }
         for name, params in members
     ]
-    data["model"] = {"type": AVERAGE_ENSEMBLE[spec.task], "params": {}, "members": built}
+    data["model"] = {"type": average_ensemble(spec.task).name, "params": {}, "members": built}
     data["tuning"] = None
     return data
 

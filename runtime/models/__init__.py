@@ -43,7 +43,6 @@ from runtime.models.ensembles import ENSEMBLES
 from runtime.models.regression import REGRESSORS
 
 __all__ = [
-    "AVERAGE_ENSEMBLE",
     "CALIBRATED",
     "CLASSIFICATION",
     "MODELS_BY_NAME",
@@ -54,6 +53,7 @@ __all__ = [
     "Ensemble",
     "ModelType",
     "Wrapper",
+    "average_ensemble",
     "member_types",
     "models_for_task",
     "size_warning",
@@ -62,16 +62,18 @@ __all__ = [
 MODEL_TYPES: tuple[ModelType, ...] = CLASSIFIERS + REGRESSORS + CLUSTERERS + ENSEMBLES
 
 MODELS_BY_NAME = {model.name: model for model in MODEL_TYPES}
-# The ensemble a search's best models are averaged in (tuning's `ensemble`).
-AVERAGE_ENSEMBLE = {
-    "binary": "average_ensemble_classifier",
-    "multiclass": "average_ensemble_classifier",
-    "regression": "average_ensemble_regressor",
-}
 
 
 def models_for_task(task: str) -> list[ModelType]:
     return [m for m in MODEL_TYPES if task in m.tasks]
+
+
+def average_ensemble(task: str) -> ModelType:
+    """The catalog's average ensemble of the task (the best models of a search are
+    averaged in it)."""
+    return next(
+        m for m in models_for_task(task) if m.ensemble is not None and m.ensemble.kind == "average"
+    )
 
 
 def member_types(task: str) -> list[ModelType]:
