@@ -354,7 +354,7 @@ class TuneView(StageView):
             )
             told += f" The average of {titles} scores better: “Use the average” makes it the model."
             self.use_average_button.disabled = False
-        elif getattr(job, "average", False):
+        elif job.average:
             self.status.object += (
                 "\n\nNo average of the best models scored better than the best model alone."
             )
