@@ -6,7 +6,9 @@ way `playground tune` does (the spec's tuning section, runtime.tuning.Tuner,
 cross-validation of the training split), then trains the tuned spec
 (Runner.run, what the UI's Train button runs) and reads its test score. FLAML's
 `AutoML(time_budget=BUDGET)` fits the same training rows, with the same feature
-columns and metric and the same cores, and is scored on the same test rows.
+columns and metric and the same cores, and is scored on the same test rows. A paired
+bootstrap of those test rows (paired_bootstrap) says whether each gap is more than the
+noise of so few rows.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import shutil
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +38,8 @@ GOAL_WINS = 6
 # The test metric per task, in the playground's and in FLAML's names.
 TEST_METRIC = {"binary": "roc_auc", "multiclass": "f1_macro", "regression": "r2"}
 FLAML_METRIC = {"binary": "roc_auc", "multiclass": "macro_f1", "regression": "r2"}
+# Resamples of the test rows for the interval of each gap (paired_bootstrap).
+RESAMPLES = 2000
 FLAML_TASK = {
     "binary": "classification",
     "multiclass": "classification",
@@ -127,7 +132,8 @@ def tuned_spec(dataset: Dataset, work: Path, budget: float):
 
 
 def run_playground(spec, work: Path) -> dict:
-    """`playground tune` then Train: the tuned spec's test score."""
+    """`playground tune` then Train: the tuned spec's test score, and the test predictions
+    it was computed from."""
     from runtime.executor import Runner
     from runtime.tuning import Tuner
 
@@ -140,13 +146,28 @@ def run_playground(spec, work: Path) -> dict:
     if outcome.average is not None:
         chosen, cv = outcome.average.spec, outcome.average.value
         model = "average of " + " + ".join(name for name, _ in outcome.average.members)
-    result = Runner(chosen, work).run()
+    runner = Runner(chosen, work)
+    result = runner.run()
+    seconds = time.perf_counter() - start
+    test = runner.split_frames()["test"]
+    predictions = playground_predictions(chosen, result.pipeline, test[chosen.features])
+    metric = TEST_METRIC[spec.task]
+    reported = result.metrics["test"][metric]
+    recomputed = metric_scorer(chosen)(truth_of(chosen, test), predictions)
+    # The bootstrap resamples these predictions: they must be the very ones the run scored.
+    if not abs(recomputed - reported) <= 1e-12:
+        raise RuntimeError(
+            f"the test {metric} recomputed from the tuned pipeline's predictions is "
+            f"{recomputed!r}, the run reported {reported!r}"
+        )
     return {
-        "score": result.metrics["test"][TEST_METRIC[spec.task]],
+        "score": reported,
+        "predictions": predictions,
+        "test_index": test.index,
         "cv": cv,
         "trials": outcome.trials,
         "model": model,
-        "seconds": time.perf_counter() - start,
+        "seconds": seconds,
         "train_rows": result.report["rows"]["train"],
         "test_rows": result.report["rows"]["test"],
     }
@@ -188,42 +209,160 @@ def run_flaml(spec, splits: dict[str, pd.DataFrame], budget: float) -> dict:
             verbose=0,
         )
     seconds = time.perf_counter() - start
-    x_test, y_test = flaml_features(test, spec), test[target]
+    predictions = flaml_predictions(spec, automl, flaml_features(test, spec))
     return {
-        "score": test_score(spec, automl, x_test, y_test),
+        "score": metric_scorer(spec)(truth_of(spec, test), predictions),
+        "predictions": predictions,
+        "test_index": test.index,
         "model": automl.best_estimator,
         "seconds": seconds,
     }
 
 
-def test_score(spec, model, x_test: pd.DataFrame, y_test: pd.Series) -> float:
-    """ROC AUC, macro F1 or R², computed as the playground's evaluate computes them."""
+def class_text(spec) -> dict:
+    """Each class as text, keyed by its value in the data (a float column's 1.0 finds 1)."""
+    return {label: str(label) for label in spec.classes}
+
+
+def truth_of(spec, test: pd.DataFrame) -> np.ndarray:
+    """What the test metric compares predictions with: the target's values (regression),
+    its classes as text (multiclass), or whether a row is of the positive class (binary)."""
+    target = test[spec.target]
     if spec.task == "regression":
-        return float(r2_score(y_test, model.predict(x_test)))
+        return pd.to_numeric(target).to_numpy(dtype=float)
+    classes = target.map(class_text(spec)).to_numpy(dtype=object)
     if spec.task == "multiclass":
-        return float(
-            f1_score(
-                y_test.astype(str), pd.Series(model.predict(x_test)).astype(str), average="macro"
-            )
+        return classes
+    # The positive class is the spec's second (train.py's evaluate scores column 1).
+    return classes == str(spec.classes[1])
+
+
+def playground_predictions(spec, pipeline, features: pd.DataFrame) -> np.ndarray:
+    """The fitted pipeline's test predictions as train.py's evaluate reads them: values,
+    classes (it predicts positions in the spec's classes) or the positive class's
+    probability (its column 1)."""
+    from threadpoolctl import threadpool_limits
+
+    # As many threads as the run's evaluate used, so that sums round the same way.
+    with threadpool_limits(limits=spec.n_jobs):
+        if spec.task == "regression":
+            return np.asarray(pipeline.predict(features), dtype=float)
+        if spec.task == "multiclass":
+            names = [str(label) for label in spec.classes]
+            return np.array([names[int(p)] for p in pipeline.predict(features)], dtype=object)
+        return np.asarray(pipeline.predict_proba(features))[:, 1]
+
+
+def flaml_predictions(spec, automl, features: pd.DataFrame) -> np.ndarray:
+    """FLAML's test predictions, in the form playground_predictions gives them."""
+    if spec.task == "regression":
+        return np.asarray(automl.predict(features), dtype=float)
+    text = class_text(spec)
+    if spec.task == "multiclass":
+        return pd.Series(automl.predict(features)).map(text).to_numpy(dtype=object)
+    columns = [text[label] for label in automl.classes_]
+    positive = columns.index(str(spec.classes[1]))
+    return np.asarray(automl.predict_proba(features))[:, positive]
+
+
+def metric_scorer(spec) -> Callable[[np.ndarray, np.ndarray], float]:
+    """The test metric of (truth_of, predictions), computed as train.py's evaluate computes
+    it: the same function scores the whole test split and each resample of it."""
+    if spec.task == "regression":
+        return lambda truth, predicted: float(r2_score(truth, predicted))
+    if spec.task == "multiclass":
+        # Every class counts, as in evaluate, also on a resample without one of them:
+        # that class's F1 is then 0 on both sides, and the average is over as many classes.
+        labels = [str(label) for label in spec.classes]
+        return lambda truth, predicted: float(
+            f1_score(truth, predicted, labels=labels, average="macro", zero_division=0)
         )
-    proba = model.predict_proba(x_test)
-    classes = [str(c) for c in model.classes_]
-    positive = str(spec.classes[-1]) if spec.classes else classes[-1]
-    return float(roc_auc_score(y_test.astype(str) == positive, proba[:, classes.index(positive)]))
+    return roc_auc
 
 
-def compare(dataset: Dataset, budget: float) -> dict:
+def roc_auc(positive: np.ndarray, probability: np.ndarray) -> float:
+    """ROC AUC; NaN (undefined) when the rows hold a single class."""
+    if positive.all() or not positive.any():
+        return float("nan")
+    return float(roc_auc_score(positive, probability))
+
+
+@dataclass(frozen=True)
+class GapInterval:
+    """The bootstrap of a gap in test score: its 95 % interval, the share of resamples
+    where ours scored at least as well, and how many resamples had the metric defined."""
+
+    low: float
+    high: float
+    share_at_least: float
+    used: int
+    resamples: int
+
+    def interval(self) -> str:
+        return f"[{self.low:+.4f}, {self.high:+.4f}]"
+
+    def share(self) -> str:
+        text = f"{100 * self.share_at_least:.1f} %"
+        if self.used < self.resamples:
+            text += f" (of the {self.used:,} of {self.resamples:,} resamples where it is defined)"
+        return text
+
+    @property
+    def holds_zero(self) -> bool:
+        return self.low <= 0 <= self.high
+
+
+def paired_bootstrap(
+    score_fn: Callable[[np.ndarray, np.ndarray], float],
+    y: np.ndarray,
+    ours: np.ndarray,
+    theirs: np.ndarray,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+) -> GapInterval:
+    """The 2.5 and 97.5 percentiles of score_fn(y, ours) - score_fn(y, theirs) over
+    `resamples` draws of the test rows with replacement, the same rows for both sides
+    (paired: what a draw does to both scores alike cancels in the gap). A resample where
+    the metric is undefined (NaN: ROC AUC of one class) is skipped, not counted in `used`."""
+    y, ours, theirs = np.asarray(y), np.asarray(ours), np.asarray(theirs)
+    rng = np.random.default_rng(seed)
+    gaps = []
+    for _ in range(resamples):
+        rows = rng.integers(0, len(y), size=len(y))
+        gap = score_fn(y[rows], ours[rows]) - score_fn(y[rows], theirs[rows])
+        if np.isfinite(gap):
+            gaps.append(gap)
+    if not gaps:
+        return GapInterval(float("nan"), float("nan"), float("nan"), 0, resamples)
+    low, high = np.percentile(gaps, [2.5, 97.5])
+    share = float(np.mean(np.array(gaps) >= 0))
+    return GapInterval(float(low), float(high), share, len(gaps), resamples)
+
+
+def compare(dataset: Dataset, budget: float) -> tuple[dict, GapInterval]:
+    """The table's row of one dataset, and the bootstrap of its gap."""
     work = Path(tempfile.mkdtemp(prefix="bench-quality-"))
     try:
         spec = tuned_spec(dataset, work, budget)
         playground = run_playground(spec, work)
-        flaml = run_flaml(spec, splits_of(spec, work), budget)
+        splits = splits_of(spec, work)
+        flaml = run_flaml(spec, splits, budget)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    gap = playground["score"] - flaml["score"]
-    # Both sides ran on a machine others share: its load over the last minute, at the end.
+    # The bootstrap pairs the two sides' predictions row by row.
+    if not playground["test_index"].equals(flaml["test_index"]):
+        raise RuntimeError("the playground and FLAML were scored on different test rows")
+    # Both sides ran on a machine others share: its load over the last minute, at the end
+    # (read before the bootstrap, which is not part of either side's run).
     load = os.getloadavg()[0]
-    return {
+    gap = playground["score"] - flaml["score"]
+    bootstrap = paired_bootstrap(
+        metric_scorer(spec),
+        truth_of(spec, splits["test"]),
+        playground["predictions"],
+        flaml["predictions"],
+    )
+    row = {
         "dataset": dataset.file.removesuffix(".csv"),
         "task": spec.task,
         "metric": TEST_METRIC[spec.task],
@@ -232,6 +371,8 @@ def compare(dataset: Dataset, budget: float) -> dict:
         "playground": round(playground["score"], 4),
         "FLAML": round(flaml["score"], 4),
         "gap": round(gap, 4),
+        "gap 95 % interval": bootstrap.interval(),
+        "resamples ≥ FLAML": bootstrap.share(),
         "playground model": playground["model"],
         "trials": playground["trials"],
         "playground CV": round(playground["cv"], 4),
@@ -240,6 +381,7 @@ def compare(dataset: Dataset, budget: float) -> dict:
         "FLAML s": round(flaml["seconds"], 1),
         "load": round(load, 1),
     }
+    return row, bootstrap
 
 
 def chosen_datasets(quick: bool) -> list[Dataset]:
@@ -255,9 +397,10 @@ def chosen_datasets(quick: bool) -> list[Dataset]:
 def run(quick: bool = False) -> Section:
     budget = QUICK_BUDGET if quick else BUDGET
     chosen = chosen_datasets(quick)
-    rows = []
+    rows, bootstraps = [], []
     for dataset in chosen:
-        row = compare(dataset, budget)
+        row, bootstrap = compare(dataset, budget)
+        bootstraps.append(bootstrap)
         print(
             f"   {row['dataset']}: playground {row['playground']} FLAML {row['FLAML']}", flush=True
         )
@@ -273,9 +416,27 @@ def run(quick: bool = False) -> Section:
         direction="min",
         unit="",
         detail=f"{budget:.0f} s of tuning each, test score gaps (playground − FLAML): {gaps}; "
+        f"{below_flaml(rows, bootstraps)}; "
         f"load average {min(loads):.1f} to {max(loads):.1f} on {os.cpu_count()} cores",
     )
     return Section("quality", "Quality at a budget against FLAML", [goal], rows, notes(budget))
+
+
+def below_flaml(rows: list[dict], bootstraps: list[GapInterval]) -> str:
+    """How many datasets are below FLAML, and how many of those by no more than the noise
+    of their test rows (the gap's 95 % interval holds 0)."""
+    below = [
+        bootstrap
+        for row, bootstrap in zip(rows, bootstraps, strict=True)
+        if row["playground"] < row["FLAML"]
+    ]
+    if not below:
+        return "none below FLAML"
+    within = sum(bootstrap.holds_zero for bootstrap in below)
+    return (
+        f"of the {len(below)} below FLAML, {within} within the 95 % interval of the test "
+        "rows' resampling (their gap's interval holds 0)"
+    )
 
 
 def notes(budget: float) -> str:
@@ -291,6 +452,20 @@ preprocessing) with the matching metric (roc_auc, macro_f1, r2) and is scored on
 test rows. Neither sees the validation or test rows. Both use {N_JOBS} core (spec n_jobs,
 FLAML n_jobs). Bike sharing's `casual` and `registered` add up to the target, so both
 sides leave them out. Scores are rounded to 4 decimals before counting a dataset as met.
+
+Whether a gap is more than the test rows' noise (`gap 95 % interval`, `resamples ≥ FLAML`):
+a paired bootstrap of the test rows. {RESAMPLES:,} times, as many rows as the test split
+holds are drawn from it with replacement (numpy, seed 0), both models' saved test
+predictions on those same rows are scored by the same function as the whole split
+(ROC AUC from the positive class's probability, macro F1 over all the spec's classes, R²),
+and the gap playground − FLAML is taken; the interval is its 2.5th to 97.5th percentile,
+and `resamples ≥ FLAML` the share of resamples where the playground scored at least as
+well. Being paired, what a draw does to both scores alike (an easy or a hard draw of rows)
+cancels in the gap; a resample where ROC AUC is undefined (a single class) is skipped, and
+the cell says how many were used. Before resampling, the playground's predictions are
+checked to give its reported test score to 1e-12. The interval measures the noise of the
+test split only, not of the search: another seed or another load on the machine changes
+both tuned models, which it does not cover.
 
 What limits the playground at this budget, and what was done (cProfile and same-process
 timings of one trial at the declared defaults, medians of 5, on this 2-core machine shared
