@@ -188,3 +188,62 @@ def test_past_its_deadline_a_trial_stops_after_its_fold_once_one_has_completed(p
     assert len(first.intermediate_values) == len(folds)
     assert second.state == optuna.trial.TrialState.PRUNED
     assert list(second.intermediate_values) == [0]
+
+
+def _trial(model: str, means: list[float], complete: bool = True) -> optuna.trial.FrozenTrial:
+    """A trial of `model` whose mean after each fold is `means`."""
+    return optuna.trial.create_trial(
+        state=optuna.trial.TrialState.COMPLETE if complete else optuna.trial.TrialState.RUNNING,
+        params={"model": model},
+        distributions={"model": optuna.distributions.CategoricalDistribution(["good", "poor"])},
+        value=means[-1] if complete else None,
+        intermediate_values=dict(enumerate(means)),
+    )
+
+
+def test_median_pruning_compares_a_trial_with_its_own_models_trials(project):
+    tuner = Tuner(parse_spec(family_spec(pruner="median")), project, "sqlite:///:memory:")
+    pruner = tuner.module().SameModelMedianPruner()
+    study = optuna.create_study(direction="maximize", pruner=pruner)
+    for i in range(5):
+        study.add_trial(_trial("good", [0.90 + i / 100, 0.95]))
+    # Far below every "good" trial, yet a "poor" trial runs to the end until its model
+    # has five completed trials of its own.
+    for i in range(4):
+        study.add_trial(_trial("poor", [0.50 + i / 100, 0.55]))
+        assert not pruner.prune(study, _trial("poor", [0.40], complete=False))
+    study.add_trial(_trial("poor", [0.54, 0.55]))
+    # Then against the median of those (0.52 after the first fold), not of every trial.
+    assert not pruner.prune(study, _trial("poor", [0.53], complete=False))
+    assert pruner.prune(study, _trial("poor", [0.51], complete=False))
+    assert pruner.prune(study, _trial("good", [0.91], complete=False))
+    assert pruner.prune(study, _trial("poor", [float("nan")], complete=False))
+    # A minimised metric: worse is higher.
+    low = optuna.create_study(direction="minimize")
+    for i in range(5):
+        low.add_trial(_trial("good", [0.10 + i / 100, 0.1]))
+    module = tuner.module()
+    module.DIRECTION = "minimize"
+    try:
+        assert module.SameModelMedianPruner().prune(low, _trial("good", [0.13], complete=False))
+        assert not module.SameModelMedianPruner().prune(low, _trial("good", [0.11], complete=False))
+    finally:
+        module.DIRECTION = "maximize"
+
+
+def test_a_multi_model_search_uses_the_same_model_pruner_and_searches_each_model(project):
+    spec = parse_spec(family_spec(pruner="median", cv_folds=3))
+    tuner = Tuner(spec, project, f"sqlite:///{project / 'each.db'}")
+    assert isinstance(tuner.study().pruner, tuner.module().SameModelMedianPruner)
+    tuner.tune(trials=24)
+    study = tuner.study()
+    completed = {}
+    for trial in study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)):
+        completed.setdefault(trial.params["model"], []).append(trial)
+    # Every model the search chose had its first trials run on every fold.
+    for model in {t.params["model"] for t in study.trials}:
+        chosen = [t for t in study.trials if t.params["model"] == model]
+        assert len(completed.get(model, [])) >= min(5, len(chosen)), model
+    # A single-model search keeps Optuna's own median pruner.
+    single = Tuner(parse_spec(spec_with(pruner="median")), project, "sqlite:///:memory:")
+    assert type(single.study().pruner) is optuna.pruners.MedianPruner
