@@ -28,6 +28,7 @@ import queue
 import threading
 import time
 import types
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,11 @@ TOLERANCE = 1e-9
 # With average=True, this share of the time budget is kept for averaging the best models;
 # no model is added to the average once the budget is spent.
 AVERAGE_SHARE = 0.15
+# Optuna's importance warns of every parameter tried in fewer than two trials of a
+# bucket, which a search of several models always has (each model's parameters exist
+# in its own trials only): a warning per parameter at every refresh of the Tune tab
+# filled the server's log. The table gives the importance all the same.
+warnings.filterwarnings("ignore", message="Some regimes for parameter", category=UserWarning)
 # Parameter importance says little below this many completed trials.
 IMPORTANCE_MIN_TRIALS = 4
 FINISHED = (

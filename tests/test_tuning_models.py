@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 import time
 
@@ -247,3 +248,42 @@ def test_a_multi_model_search_uses_the_same_model_pruner_and_searches_each_model
     # A single-model search keeps Optuna's own median pruner.
     single = Tuner(parse_spec(spec_with(pruner="median")), project, "sqlite:///:memory:")
     assert type(single.study().pruner) is optuna.pruners.MedianPruner
+
+
+# Forty trials of one model and one of another, each model's parameter in its own trials
+# only: Optuna's importance warns of such a parameter at every call.
+IMPORTANCE_OF_TWO_MODELS = """
+import json, warnings
+import optuna
+import runtime.tuning
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+models = optuna.distributions.CategoricalDistribution(["a", "b"])
+study = optuna.create_study(direction="maximize")
+for i in range(41):
+    model, value = ("a", i / 40) if i < 40 else ("b", 0.99)
+    study.add_trial(optuna.trial.create_trial(
+        params={"model": model, model + ".x": value},
+        distributions={"model": models, model + ".x": optuna.distributions.FloatDistribution(0, 1)},
+        value=value,
+    ))
+with warnings.catch_warnings(record=True) as shown:
+    importance = optuna.importance.get_param_importances(study)
+print(json.dumps({"importance": importance, "warnings": [str(w.message) for w in shown]}))
+"""
+
+
+def test_parameter_importance_of_several_models_says_nothing_in_the_log():
+    # In a new interpreter, as the server imports runtime.tuning (pytest resets the
+    # warning filters a module sets while it is collected).
+    found = subprocess.run(
+        [sys.executable, "-c", IMPORTANCE_OF_TWO_MODELS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    shown = json.loads(found.stdout)
+    assert shown["importance"]["a.x"] > 0.5 and "b.x" in shown["importance"]
+    assert not [w for w in shown["warnings"] if "Some regimes for parameter" in w]
