@@ -133,7 +133,9 @@ def test_the_exported_search_finds_the_same_average(averaged, tmp_path_factory):
     ]
     assert found["value"] == pytest.approx(outcome.average.value, rel=0, abs=TOLERANCE)
     assert found["best_model_alone"] == pytest.approx(outcome.average.alone, rel=0, abs=TOLERANCE)
-    assert "scores better" in out.stdout
+    # It prints the average's score and the best model's alone, as tuning.json holds them.
+    assert f"scores better: roc_auc {found['value']:.6f} against " in out.stdout
+    assert f"against {found['best_model_alone']:.6f} for " in out.stdout
     # The export, its search and the notebook's search cell included, passes ruff.
     ruff = Path(sys.executable).parent / "ruff"
     run([str(ruff), "check", "--isolated", "--no-cache", "."], cwd=bundle)
