@@ -131,9 +131,9 @@ def tuned_spec(dataset: Dataset, work: Path, budget: float):
     return parse_spec(data)
 
 
-def run_playground(spec, work: Path) -> dict:
-    """`playground tune` then Train: the tuned spec's test score, and the test predictions
-    it was computed from."""
+def run_playground(spec, work: Path, test: pd.DataFrame) -> dict:
+    """`playground tune` then Train: the tuned spec's test score, and its predictions on
+    the `test` rows (splits_of) it was computed from."""
     from runtime.executor import Runner
     from runtime.tuning import Tuner
 
@@ -146,15 +146,14 @@ def run_playground(spec, work: Path) -> dict:
     if outcome.average is not None:
         chosen, cv = outcome.average.spec, outcome.average.value
         model = "average of " + " + ".join(name for name, _ in outcome.average.members)
-    runner = Runner(chosen, work)
-    result = runner.run()
+    result = Runner(chosen, work).run()
     seconds = time.perf_counter() - start
-    test = runner.split_frames()["test"]
     predictions = playground_predictions(chosen, result.pipeline, test[chosen.features])
     metric = TEST_METRIC[spec.task]
     reported = result.metrics["test"][metric]
     recomputed = metric_scorer(chosen)(truth_of(chosen, test), predictions)
-    # The bootstrap resamples these predictions: they must be the very ones the run scored.
+    # The bootstrap resamples these predictions: they must be the very ones the run scored
+    # (on the same rows as FLAML's, which this also checks).
     if not abs(recomputed - reported) <= 1e-12:
         raise RuntimeError(
             f"the test {metric} recomputed from the tuned pipeline's predictions is "
@@ -163,7 +162,6 @@ def run_playground(spec, work: Path) -> dict:
     return {
         "score": reported,
         "predictions": predictions,
-        "test_index": test.index,
         "cv": cv,
         "trials": outcome.trials,
         "model": model,
@@ -213,7 +211,6 @@ def run_flaml(spec, splits: dict[str, pd.DataFrame], budget: float) -> dict:
     return {
         "score": metric_scorer(spec)(truth_of(spec, test), predictions),
         "predictions": predictions,
-        "test_index": test.index,
         "model": automl.best_estimator,
         "seconds": seconds,
     }
@@ -344,14 +341,12 @@ def compare(dataset: Dataset, budget: float) -> tuple[dict, GapInterval]:
     work = Path(tempfile.mkdtemp(prefix="bench-quality-"))
     try:
         spec = tuned_spec(dataset, work, budget)
-        playground = run_playground(spec, work)
+        # One split for both sides: the bootstrap pairs their predictions row by row.
         splits = splits_of(spec, work)
+        playground = run_playground(spec, work, splits["test"])
         flaml = run_flaml(spec, splits, budget)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    # The bootstrap pairs the two sides' predictions row by row.
-    if not playground["test_index"].equals(flaml["test_index"]):
-        raise RuntimeError("the playground and FLAML were scored on different test rows")
     # Both sides ran on a machine others share: its load over the last minute, at the end
     # (read before the bootstrap, which is not part of either side's run).
     load = os.getloadavg()[0]
